@@ -1,0 +1,83 @@
+"""BCP 47 language tags: validation and normalization, checked with babel.
+
+termbank speaks BCP 47 everywhere (``en``, ``es-MX``, ``es-419``); babel's locale
+identifiers (``es_MX``) and odd spellings seen in the wild (``ES-mx``, ``es_XX``) are
+converted here and only here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from babel import Locale, UnknownLocaleError
+
+from .errors import UsageError
+
+__all__ = ["normalize_tag", "validate_tag", "is_tag", "base_language", "to_locale", "SUPPORTED"]
+
+#: The languages termbank works with.
+SUPPORTED = ("en", "es")
+
+_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|[0-9]{3}))?$")
+
+
+def normalize_tag(tag: str) -> str | None:
+    """Return the canonical BCP 47 spelling of ``tag``, or None if it is not a known locale.
+
+    >>> normalize_tag("ES_mx"), normalize_tag("es-419"), normalize_tag("EN")
+    ('es-MX', 'es-419', 'en')
+    >>> normalize_tag("xx-YY") is None
+    True
+    """
+    m = _TAG.match(tag.strip())
+    if not m:
+        return None
+    lang, script, region = m.group(1).lower(), m.group(2), m.group(3)
+    parts = [lang]
+    if script:
+        parts.append(script.title())
+    if region:
+        parts.append(region.upper())
+    try:
+        Locale.parse("_".join(parts))
+    except (UnknownLocaleError, ValueError):
+        if not region:
+            return None
+        # babel knows es_419 but not every language-region pair; accept a known
+        # language with a syntactically valid region (UN M.49 or ISO 3166).
+        try:
+            Locale.parse(lang)
+        except (UnknownLocaleError, ValueError):
+            return None
+    return "-".join(parts)
+
+
+def is_tag(tag: str) -> bool:
+    """Return True if ``tag`` is a BCP 47 tag babel knows.
+
+    >>> is_tag("es-MX"), is_tag("spanish")
+    (True, False)
+    """
+    return normalize_tag(tag) is not None
+
+
+def validate_tag(tag: str) -> str:
+    """Return the canonical tag, or raise :class:`UsageError` naming the bad tag."""
+    norm = normalize_tag(tag)
+    if norm is None:
+        raise UsageError(f"unknown language tag {tag!r} (use BCP 47, e.g. en, es, es-MX, es-419)")
+    return norm
+
+
+def base_language(tag: str) -> str:
+    """Return the language subtag in lower case.
+
+    >>> base_language("es-MX")
+    'es'
+    """
+    return re.split(r"[-_]", tag.strip(), maxsplit=1)[0].lower()
+
+
+def to_locale(tag: str) -> Locale:
+    """Return the babel :class:`Locale` for a tag (``es-419`` -> ``es_419``)."""
+    return Locale.parse(validate_tag(tag).replace("-", "_"))

@@ -1,0 +1,161 @@
+"""Plain data objects shared by every layer: concepts, terms, translation units.
+
+These are frozen dataclasses with no database or file-format knowledge; the store maps
+them to tables, the formats read and write them, the matcher indexes them. Field names
+and values follow TBX-Basic (ISO 30042) where TBX has a data category for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+__all__ = [
+    "CATEGORIES",
+    "TERM_TYPES",
+    "STATUSES",
+    "MATCH_RULES",
+    "PARTS_OF_SPEECH",
+    "GENDERS",
+    "NUMBERS",
+    "Concept",
+    "Term",
+    "TMUnit",
+    "default_case_sensitive",
+    "default_match_rule",
+    "replace",
+]
+
+Category = Literal["institution", "rank", "title", "unit", "acronym", "person", "other"]
+TermType = Literal["fullForm", "abbreviation", "acronym", "shortForm", "variant"]
+Status = Literal["preferred", "admitted", "deprecated"]
+MatchRule = Literal["always", "case", "capitalized", "title"]
+
+CATEGORIES: tuple[str, ...] = ("institution", "rank", "title", "unit", "acronym", "person", "other")
+TERM_TYPES: tuple[str, ...] = ("fullForm", "abbreviation", "acronym", "shortForm", "variant")
+STATUSES: tuple[str, ...] = ("preferred", "admitted", "deprecated")
+MATCH_RULES: tuple[str, ...] = ("always", "case", "capitalized", "title")
+PARTS_OF_SPEECH: tuple[str, ...] = ("noun", "properNoun", "adjective", "verb", "adverb", "other")
+GENDERS: tuple[str, ...] = ("masculine", "feminine", "neuter", "other")
+NUMBERS: tuple[str, ...] = ("singular", "plural", "otherNumber")
+
+
+def default_case_sensitive(term_type: str) -> bool:
+    """Return whether a term of this type matches case-sensitively by default.
+
+    >>> default_case_sensitive("acronym"), default_case_sensitive("fullForm")
+    (True, False)
+    """
+    return term_type in ("acronym", "abbreviation")
+
+
+def default_match_rule(term_type: str, case_sensitive: bool | None = None) -> str:
+    """Return the match rule a term gets when none is given.
+
+    >>> default_match_rule("abbreviation"), default_match_rule("fullForm")
+    ('case', 'always')
+    """
+    if case_sensitive is None:
+        case_sensitive = default_case_sensitive(term_type)
+    return "case" if case_sensitive else "always"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One designation of a concept in one language (a TBX ``termSec``)."""
+
+    lang: str
+    text: str
+    type: str = "fullForm"
+    status: str = "preferred"
+    case_sensitive: bool | None = None
+    match: str | None = None
+    part_of_speech: str | None = None
+    gender: str | None = None
+    number: str | None = None
+    geo: str | None = None
+    usage: str | None = None
+    source: str | None = None
+    context: str | None = None
+    note: str | None = None
+
+    @property
+    def is_case_sensitive(self) -> bool:
+        """True when the term only matches in its own case (acronyms by default)."""
+        if self.case_sensitive is None:
+            return default_case_sensitive(self.type)
+        return self.case_sensitive
+
+    @property
+    def match_rule(self) -> str:
+        """The annotator's match rule, defaulted from the type (see glossaries/README.md)."""
+        return self.match or default_match_rule(self.type, self.is_case_sensitive)
+
+    @property
+    def base_lang(self) -> str:
+        """The language subtag: ``"es"`` for ``"es-MX"``."""
+        return self.lang.split("-", 1)[0].lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A concept (TBX ``conceptEntry``) with its terms in every language."""
+
+    id: str
+    category: str = "other"
+    subject: str | None = None
+    definition: str | None = None
+    note: str | None = None
+    source: str | None = None
+    terms: tuple[Term, ...] = ()
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def terms_in(self, lang: str) -> tuple[Term, ...]:
+        """Return the terms whose language is ``lang`` or a locale of it."""
+        base = lang.split("-", 1)[0].lower()
+        return tuple(t for t in self.terms if t.base_lang == base)
+
+    def preferred(self, lang: str, locale: str | None = None) -> Term | None:
+        """Return the term to suggest in ``lang``, preferring ``locale`` when given.
+
+        Order: preferred before admitted (deprecated never, unless nothing else),
+        a term of the exact locale before the generic language, full form before
+        abbreviations.
+        """
+        candidates = self.terms_in(lang)
+        if not candidates:
+            return None
+        status_rank = {"preferred": 0, "admitted": 1, "deprecated": 2}
+        type_rank = {"fullForm": 0, "shortForm": 1, "acronym": 2, "abbreviation": 3, "variant": 4}
+        want = (locale or "").lower()
+
+        def key(t: Term) -> tuple[int, int, int]:
+            tag = t.lang.lower()
+            if want and tag == want:
+                loc = 0
+            elif "-" not in tag:
+                loc = 1
+            else:
+                loc = 2 if want else 1
+            return (status_rank.get(t.status, 1), loc, type_rank.get(t.type, 5))
+
+        return min(candidates, key=key)
+
+
+@dataclass(frozen=True, slots=True)
+class TMUnit:
+    """A translation unit: a source sentence and its translation."""
+
+    source_lang: str
+    source: str
+    target_lang: str
+    target: str
+    id: str | None = None
+    origin: str | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+    note: str | None = None
+    props: dict[str, str] = field(default_factory=dict)
