@@ -25,6 +25,10 @@ __all__ = [
     "default_case_sensitive",
     "default_match_rule",
     "replace",
+    "term_as_dict",
+    "concept_as_dict",
+    "concept_from_dict",
+    "same_content",
 ]
 
 Category = Literal["institution", "rank", "title", "unit", "acronym", "person", "other"]
@@ -159,3 +163,44 @@ class TMUnit:
     created_at: datetime | None = None
     note: str | None = None
     props: dict[str, str] = field(default_factory=dict)
+
+
+_TERM_FIELDS = (
+    "lang", "text", "type", "status", "case_sensitive", "match", "part_of_speech", "gender",
+    "number", "geo", "usage", "source", "context", "note",
+)
+_CONCEPT_FIELDS = ("id", "category", "subject", "definition", "note", "source")
+
+
+def term_as_dict(term: Term) -> dict:
+    """Return the term's fields that are set, as a JSON-ready dict."""
+    return {k: getattr(term, k) for k in _TERM_FIELDS if getattr(term, k) is not None}
+
+
+def concept_as_dict(concept: Concept, *, with_meta: bool = False) -> dict:
+    """Return the concept and its terms as a JSON-ready dict (unset fields left out).
+
+    >>> concept_as_dict(Concept("x", "rank", terms=(Term("en", "general"),)))
+    {'id': 'x', 'category': 'rank', 'terms': [{'lang': 'en', 'text': 'general', 'type': 'fullForm', 'status': 'preferred'}]}
+    """
+    out = {k: getattr(concept, k) for k in _CONCEPT_FIELDS if getattr(concept, k) is not None}
+    out["terms"] = [term_as_dict(t) for t in concept.terms]
+    if with_meta:
+        out["version"] = concept.version
+        for k in ("created_at", "updated_at"):
+            v = getattr(concept, k)
+            if v is not None:
+                out[k] = v.isoformat()
+    return out
+
+
+def concept_from_dict(data: dict) -> Concept:
+    """Return a Concept from :func:`concept_as_dict` output (timestamps are not restored)."""
+    terms = tuple(Term(**{k: v for k, v in t.items() if k in _TERM_FIELDS}) for t in data.get("terms", ()))
+    fields = {k: data.get(k) for k in _CONCEPT_FIELDS if k in data}
+    return Concept(terms=terms, **fields)
+
+
+def same_content(a: Concept, b: Concept) -> bool:
+    """Return True when two concepts hold the same data (ignoring version and timestamps)."""
+    return concept_as_dict(a) == concept_as_dict(b)

@@ -1,0 +1,301 @@
+"""The Python API: one function per command, taking a :class:`Store` and returning data.
+
+The CLI parses arguments, calls these, renders the result and maps errors to exit codes;
+scripts can call them directly::
+
+    from termbank import api
+    store = api.open_database()          # the default database, filled on first use
+    hits = api.lookup(store, "Tte. Gral.")
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from unidecode import unidecode
+
+from . import cache, glossary
+from .config import choose_database, current_author
+from .errors import NotFound, UsageError
+from .langs import base_language, validate_tag
+from .model import (
+    CATEGORIES,
+    MATCH_RULES,
+    STATUSES,
+    TERM_TYPES,
+    Concept,
+    Term,
+    concept_as_dict,
+    replace,
+)
+from .store import repo
+from .store.db import Store, open_store
+
+__all__ = [
+    "open_database",
+    "init",
+    "load_shipped",
+    "stats",
+    "term_index",
+    "lookup",
+    "hit_as_dict",
+    "add",
+    "show",
+    "edit",
+    "remove",
+    "parse_term_spec",
+    "make_concept_id",
+    "concept_as_dict",
+]
+
+
+# -- opening ------------------------------------------------------------------------
+def open_database(db: str | None = None, *, create: bool = False) -> Store:
+    """Return the store named by ``db`` / ``TERMBANK_DATABASE_URL`` / the default file.
+
+    The default database is created and filled with the shipped glossaries the first time
+    any command touches it. A database named explicitly is created only when ``create``
+    is true (``init``, ``import``, ``add``), and never filled except by ``init``.
+    """
+    choice = choose_database(db)
+    if choice.is_default:
+        store = open_store(choice.url, create=True)
+        if store.revision() == (0, 0):
+            load_shipped(store, author="termbank")
+        return store
+    return open_store(choice.url, create=create)
+
+
+def load_shipped(store: Store, author: str | None = None) -> dict[str, int]:
+    """Load the shipped glossaries (idempotent) and return counts of added/updated/unchanged."""
+    concepts = glossary.load_shipped()
+    who = current_author(author)
+    result = {"added": 0, "updated": 0, "unchanged": 0}
+
+    def work(session):
+        for c in concepts:
+            result[repo.upsert_concept(session, c, who, action="init")] += 1
+
+    store.run_write(work)
+    return result
+
+
+def init(store: Store, *, empty: bool = False, author: str | None = None) -> dict:
+    """Create or upgrade the schema (done by opening) and, unless ``empty``, load the glossaries."""
+    loaded = None if empty else load_shipped(store, author)
+    out = stats(store)
+    out["loaded"] = loaded
+    out["schema"] = store.schema_revision()
+    return out
+
+
+def stats(store: Store) -> dict:
+    """Return ``{"concepts", "terms", "tm_units", ...}`` (SPEC: stats --json)."""
+    with store.read() as session:
+        out = repo.counts(session)
+        out["revision"] = list(repo.revision(session))
+    out["database"] = store.safe_url
+    return out
+
+
+# -- lookup -------------------------------------------------------------------------
+def term_index(store: Store):
+    """Return the compiled term index for the store's current contents (cached on disk)."""
+    from .match import TermIndex
+
+    rev = store.revision()
+
+    def build():
+        with store.read() as session:
+            return TermIndex.build(repo.iter_concepts(session))
+
+    return cache.cached("termindex", store.url, rev[0], build)
+
+
+def _other_lang(lang: str) -> str:
+    return "es" if base_language(lang) == "en" else "en"
+
+
+def hit_as_dict(hit, to: str | None = None) -> dict:
+    """Return a lookup hit in the SPEC's JSON shape."""
+    concept: Concept = hit.concept
+    target_lang = base_language(to) if to else _other_lang(hit.term.lang)
+    if to and base_language(to) == base_language(hit.term.lang):
+        target_lang = _other_lang(hit.term.lang)
+        to = None
+    best = concept.preferred(target_lang, to)
+    translations = [
+        {"text": t.text, "lang": t.lang, "status": t.status, "type": t.type}
+        for t in concept.terms
+        if t.base_lang == target_lang
+    ]
+    out = {
+        "concept": concept.id,
+        "category": concept.category,
+        "matched": hit.term.text,
+        "lang": hit.term.lang,
+        "match": hit.match,
+        "score": round(float(hit.score), 1),
+        "suggestion": best.text if best else "",
+        "translations": translations,
+    }
+    if hit.term.status == "deprecated":
+        same = concept.preferred(hit.term.base_lang)
+        if same is not None and same.status != "deprecated":
+            out["replacement"] = same.text
+    return out
+
+
+def lookup(store: Store, query: str, *, from_lang: str | None = None, to: str | None = None,
+           limit: int = 10) -> list[dict]:
+    """Return the hits for ``query``, best first, as SPEC dicts."""
+    if not query.strip():
+        raise UsageError("the query is empty")
+    if from_lang is not None and from_lang not in ("en", "es"):
+        raise UsageError(f"--from must be en or es, not {from_lang!r}")
+    if to is not None:
+        to = validate_tag(to)
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    index = term_index(store)
+    hits = index.lookup(query, from_lang=from_lang, limit=limit)
+    return [hit_as_dict(h, to) for h in hits]
+
+
+# -- editing ------------------------------------------------------------------------
+def parse_term_spec(spec: str) -> Term:
+    """Return a Term from ``LANG:TEXT``, ``LANG:TYPE:TEXT`` or ``LANG:TYPE:STATUS:TEXT``.
+
+    >>> parse_term_spec("es-MX:abbreviation:admitted:Tte. Gral.")
+    Term(lang='es-MX', text='Tte. Gral.', type='abbreviation', status='admitted', case_sensitive=None, match=None, part_of_speech=None, gender=None, number=None, geo=None, usage=None, source=None, context=None, note=None)
+    >>> parse_term_spec("en:Lt. Gen.: retired").text
+    'Lt. Gen.: retired'
+    """
+    parts = spec.split(":")
+    if len(parts) < 2 or not parts[0].strip():
+        raise UsageError(f"term {spec!r}: expected LANG:TEXT, LANG:TYPE:TEXT or LANG:TYPE:STATUS:TEXT")
+    lang = validate_tag(parts[0])
+    rest = parts[1:]
+    ttype, status = "fullForm", None
+    if len(rest) >= 2 and rest[0] in TERM_TYPES:
+        ttype, rest = rest[0], rest[1:]
+        if len(rest) >= 2 and rest[0] in STATUSES:
+            status, rest = rest[0], rest[1:]
+    text = ":".join(rest).strip()
+    if not text:
+        raise UsageError(f"term {spec!r} has no text")
+    return Term(lang=lang, text=unicodedata.normalize("NFC", text), type=ttype, status=status or "preferred")
+
+
+def _with_statuses(terms: Iterable[Term], explicit: set[int]) -> tuple[Term, ...]:
+    """Make the first term of each language preferred unless statuses were given."""
+    out, seen = [], set()
+    for i, t in enumerate(terms):
+        if i not in explicit and t.base_lang in seen and t.status == "preferred":
+            t = replace(t, status="admitted")
+        seen.add(t.base_lang)
+        out.append(t)
+    return tuple(out)
+
+
+def make_concept_id(text: str, taken) -> str:
+    """Return a slug id from a term, made unique against ``taken(id) -> bool``.
+
+    >>> make_concept_id("Secretaría de la Defensa Nacional", lambda i: False)
+    'secretaria-de-la-defensa-nacional'
+    """
+    base = re.sub(r"[^a-z0-9]+", "-", unidecode(text).lower()).strip("-")[:60] or "concept"
+    if not base[0].isalpha():
+        base = "c-" + base
+    candidate, n = base, 2
+    while taken(candidate):
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _check_category(category: str) -> None:
+    if category not in CATEGORIES:
+        raise UsageError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+
+
+def add(store: Store, terms: list[Term], *, concept_id: str | None = None, category: str = "other",
+        subject: str | None = None, definition: str | None = None, note: str | None = None,
+        source: str | None = None, author: str | None = None, explicit_status: set[int] = frozenset()) -> Concept:
+    """Add a new concept with its terms and return it as stored."""
+    _check_category(category)
+    if not terms:
+        raise UsageError("a concept needs at least one term (--en, --es or --term)")
+    if concept_id is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", concept_id):
+        raise UsageError(f"concept id {concept_id!r}: use letters, digits, '-', '_' or '.', starting with a letter")
+    who = current_author(author)
+
+    def work(session):
+        cid = concept_id or make_concept_id(
+            next((t.text for t in terms if t.base_lang == "en"), terms[0].text),
+            lambda i: repo.get_concept(session, i) is not None,
+        )
+        concept = Concept(id=cid, category=category, subject=subject, definition=definition, note=note,
+                          source=source, terms=_with_statuses(terms, set(explicit_status)))
+        return repo.add_concept(session, concept, who)
+
+    return store.run_write(work)
+
+
+def show(store: Store, concept_id: str, *, with_history: bool = False) -> dict:
+    """Return a concept as a dict (with version and timestamps, and optionally its history)."""
+    with store.read() as session:
+        concept = repo.require_concept(session, concept_id)
+        out = concept_as_dict(concept, with_meta=True)
+        if with_history:
+            out["history"] = repo.history(session, concept_id)
+    return out
+
+
+def _find_term(concept: Concept, spec: str) -> int:
+    lang, _, text = spec.partition(":")
+    if not text:
+        raise UsageError(f"{spec!r}: expected LANG:TEXT")
+    for i, t in enumerate(concept.terms):
+        if t.base_lang == base_language(lang) and t.text == text.strip():
+            return i
+    raise NotFound(f"concept {concept.id!r} has no {lang} term {text.strip()!r}")
+
+
+def edit(store: Store, concept_id: str, *, category: str | None = None, subject: str | None = None,
+         definition: str | None = None, note: str | None = None, source: str | None = None,
+         add_terms: list[Term] = (), remove_terms: list[str] = (), set_status: list[str] = (),
+         set_match: list[str] = (), if_version: int | None = None, author: str | None = None) -> Concept:
+    """Change a concept and return the new version; refuse when ``if_version`` is stale."""
+    if category is not None:
+        _check_category(category)
+    who = current_author(author)
+
+    def work(session):
+        concept = repo.require_concept(session, concept_id)
+        terms = list(concept.terms)
+        for spec in remove_terms:
+            del terms[_find_term(replace(concept, terms=tuple(terms)), spec)]
+        for spec, field, allowed in [(s, "status", STATUSES) for s in set_status] + \
+                                   [(s, "match", MATCH_RULES) for s in set_match]:
+            target, _, value = spec.rpartition("=")
+            if value not in allowed:
+                raise UsageError(f"{spec!r}: {field} must be one of {', '.join(allowed)}")
+            i = _find_term(replace(concept, terms=tuple(terms)), target)
+            terms[i] = replace(terms[i], **{field: value})
+        terms.extend(add_terms)
+        if not terms:
+            raise UsageError(f"concept {concept_id!r} would have no terms left (use `termbank remove`)")
+        changes = {k: v for k, v in dict(category=category, subject=subject, definition=definition,
+                                         note=note, source=source).items() if v is not None}
+        new = replace(concept, terms=tuple(terms), **changes)
+        return repo.save_concept(session, new, who, expected_version=if_version)
+
+    return store.run_write(work)
+
+
+def remove(store: Store, concept_id: str, *, author: str | None = None) -> Concept:
+    """Remove a concept (its history is kept) and return what was removed."""
+    who = current_author(author)
+    return store.run_write(lambda session: repo.remove_concept(session, concept_id, who))

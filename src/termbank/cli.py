@@ -1,0 +1,270 @@
+"""The ``termbank`` command line (SPEC.md): parse, call :mod:`termbank.api`, render, exit.
+
+Only this module imports typer (and through it click and rich). Errors the user can act on are
+:class:`~termbank.errors.TermbankError`: one line on stderr and the exit code the spec
+gives (2 usage, 3 bad input, 4 database). Anything else is a bug and keeps its traceback
+(with locals hidden, so database passwords never show).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__, api
+from .errors import TermbankError
+from .model import CATEGORIES
+
+app = typer.Typer(
+    name="termbank",
+    help="English-Spanish terminology and translation memory for defense and security translators.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+class State:
+    db: str | None = None
+    author: str | None = None
+
+
+state = State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"termbank {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    db: Annotated[Optional[str], typer.Option("--db", metavar="URL", envvar="TERMBANK_DATABASE_URL", show_envvar=True,
+                                              help="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db.")] = None,
+    author: Annotated[Optional[str], typer.Option("--author", metavar="NAME", help="Name recorded in the change history (default: login name).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """English-Spanish terminology and translation memory for defense and security translators."""
+    state.db = db
+    state.author = author
+
+
+def fail(error: TermbankError) -> None:
+    """Print one line on stderr and exit with the error's code."""
+    typer.echo(f"termbank: error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def emit_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=None if isinstance(data, list) and not data else 2))
+
+
+def open_db(create: bool = False):
+    return api.open_database(state.db, create=create)
+
+
+# -- init / stats ---------------------------------------------------------------------
+@app.command()
+def init(
+    empty: Annotated[bool, typer.Option("--empty", help="Create or upgrade the schema only; load no glossary.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create or upgrade the database and load the shipped glossaries (idempotent)."""
+    try:
+        store = open_db(create=True)
+        result = api.init(store, empty=empty, author=state.author)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(result)
+        return
+    loaded = result["loaded"]
+    typer.echo(f"database: {result['database']} (schema {result['schema']})")
+    if loaded is not None:
+        typer.echo(f"shipped glossaries: {loaded['added']} added, {loaded['updated']} updated, "
+                   f"{loaded['unchanged']} unchanged")
+    typer.echo(f"{result['concepts']} concepts, {result['terms']} terms, {result['tm_units']} translation units")
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Count concepts, terms and translation units."""
+    try:
+        result = api.stats(open_db())
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(f"database:     {result['database']}")
+    typer.echo(f"concepts:     {result['concepts']}")
+    typer.echo(f"terms:        {result['terms']}")
+    typer.echo(f"tm units:     {result['tm_units']}")
+    if result["by_category"]:
+        typer.echo("by category:  " + ", ".join(f"{k} {v}" for k, v in result["by_category"].items()))
+    if result["by_language"]:
+        typer.echo("by language:  " + ", ".join(f"{k} {v}" for k, v in result["by_language"].items()))
+
+
+# -- lookup ---------------------------------------------------------------------------
+def _render_hit(n: int, h: dict) -> list[str]:
+    lines = [f"{n}. {h['suggestion'] or '(no translation)'}    <- {h['matched']} [{h['lang']}]"]
+    lines.append(f"   concept {h['concept']} ({h['category']}) · match {h['match']} {h['score']:g}")
+    if h.get("replacement"):
+        lines.append(f"   DEPRECATED: {h['matched']!r} — use {h['replacement']!r}")
+    for t in h["translations"]:
+        mark = "  (deprecated)" if t["status"] == "deprecated" else ""
+        lines.append(f"   - {t['text']}  [{t['lang']}, {t['type']}, {t['status']}]{mark}")
+    return lines
+
+
+@app.command()
+def lookup(
+    query: Annotated[str, typer.Argument(help="A term as written: any accents, case, periods or inflection.")],
+    from_lang: Annotated[Optional[str], typer.Option("--from", help="Language of the query: en or es.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Target locale for the suggestion, e.g. es-MX.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many hits.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the SPEC JSON array.")] = False,
+) -> None:
+    """Find a term however it is written and show the translation to use."""
+    try:
+        hits = api.lookup(open_db(), query, from_lang=from_lang, to=to, limit=limit)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(hits)
+        return
+    if not hits:
+        typer.echo(f"no match for {query!r}")
+        return
+    for n, h in enumerate(hits, 1):
+        typer.echo("\n".join(_render_hit(n, h)))
+
+
+# -- add / show / edit / remove --------------------------------------------------------
+TERM_HELP = "LANG:TEXT, LANG:TYPE:TEXT or LANG:TYPE:STATUS:TEXT (type: fullForm, abbreviation, acronym, shortForm, variant)."
+
+
+@app.command()
+def add(
+    en: Annotated[list[str], typer.Option("--en", help="English term (repeatable; the first is preferred).")] = [],
+    es: Annotated[list[str], typer.Option("--es", help="Spanish term (repeatable; the first is preferred).")] = [],
+    term: Annotated[list[str], typer.Option("--term", help=TERM_HELP)] = [],
+    concept_id: Annotated[Optional[str], typer.Option("--id", help="Concept id (default: from the English term).")] = None,
+    category: Annotated[str, typer.Option("--category", help=f"One of: {', '.join(CATEGORIES)}.")] = "other",
+    subject: Annotated[Optional[str], typer.Option("--subject", help="Subject field.")] = None,
+    definition: Annotated[Optional[str], typer.Option("--definition")] = None,
+    note: Annotated[Optional[str], typer.Option("--note")] = None,
+    source: Annotated[Optional[str], typer.Option("--source")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored concept as JSON.")] = False,
+) -> None:
+    """Add a concept with its English and Spanish terms."""
+    try:
+        terms = [api.parse_term_spec(f"en:{t}") for t in en] + [api.parse_term_spec(f"es:{t}") for t in es]
+        explicit = set()
+        for spec in term:
+            t = api.parse_term_spec(spec)
+            if spec.count(":") >= 3 and t.status != "preferred" or ":preferred:" in spec:
+                explicit.add(len(terms))
+            terms.append(t)
+        concept = api.add(open_db(create=True), terms, concept_id=concept_id, category=category,
+                          subject=subject, definition=definition, note=note, source=source,
+                          author=state.author, explicit_status=explicit)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(api.concept_as_dict(concept, with_meta=True))
+    else:
+        typer.echo(f"added concept {concept.id} ({concept.category}, {len(concept.terms)} terms)")
+
+
+def _render_concept(c: dict) -> list[str]:
+    lines = [f"{c['id']}  ({c['category']}{', ' + c['subject'] if c.get('subject') else ''})  version {c['version']}"]
+    for key in ("definition", "note", "source"):
+        if c.get(key):
+            lines.append(f"  {key}: {c[key]}")
+    for t in c["terms"]:
+        extras = [t["type"], t["status"]]
+        for key in ("match", "geo", "gender", "number", "part_of_speech"):
+            if t.get(key):
+                extras.append(f"{key}={t[key]}")
+        if t.get("case_sensitive") is not None:
+            extras.append("case-sensitive" if t["case_sensitive"] else "case-insensitive")
+        lines.append(f"  [{t['lang']}] {t['text']}  ({', '.join(extras)})")
+        for key in ("usage", "source", "context", "note"):
+            if t.get(key):
+                lines.append(f"        {key}: {t[key]}")
+    for h in c.get("history", []):
+        lines.append(f"  {h['at']}  {h['action']:<7} by {h['author']}: {', '.join(h['changes'])}")
+    return lines
+
+
+@app.command()
+def show(
+    concept_id: Annotated[str, typer.Argument(metavar="CONCEPT", help="Concept id.")],
+    history: Annotated[bool, typer.Option("--history", help="Also show the change history.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a concept with all its terms."""
+    try:
+        data = api.show(open_db(), concept_id, with_history=history)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(data)
+    else:
+        typer.echo("\n".join(_render_concept(data)))
+
+
+@app.command()
+def edit(
+    concept_id: Annotated[str, typer.Argument(metavar="CONCEPT", help="Concept id.")],
+    category: Annotated[Optional[str], typer.Option("--category")] = None,
+    subject: Annotated[Optional[str], typer.Option("--subject")] = None,
+    definition: Annotated[Optional[str], typer.Option("--definition")] = None,
+    note: Annotated[Optional[str], typer.Option("--note")] = None,
+    source: Annotated[Optional[str], typer.Option("--source")] = None,
+    add_term: Annotated[list[str], typer.Option("--add-term", help=TERM_HELP)] = [],
+    remove_term: Annotated[list[str], typer.Option("--remove-term", help="LANG:TEXT of a term to remove.")] = [],
+    set_status: Annotated[list[str], typer.Option("--set-status", help="LANG:TEXT=preferred|admitted|deprecated")] = [],
+    set_match: Annotated[list[str], typer.Option("--set-match", help="LANG:TEXT=always|case|capitalized|title")] = [],
+    if_version: Annotated[Optional[int], typer.Option("--if-version", help="Refuse if the concept is no longer at this version.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the new version as JSON.")] = False,
+) -> None:
+    """Change a concept: fields, terms, statuses, match rules."""
+    try:
+        new_terms = [api.parse_term_spec(s) for s in add_term]
+        concept = api.edit(open_db(), concept_id, category=category, subject=subject, definition=definition,
+                           note=note, source=source, add_terms=new_terms, remove_terms=remove_term,
+                           set_status=set_status, set_match=set_match, if_version=if_version,
+                           author=state.author)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(api.concept_as_dict(concept, with_meta=True))
+    else:
+        typer.echo(f"concept {concept.id} is now at version {concept.version}")
+
+
+@app.command()
+def remove(concept_id: Annotated[str, typer.Argument(metavar="CONCEPT", help="Concept id.")]) -> None:
+    """Remove a concept and its terms (the change history keeps a copy)."""
+    try:
+        concept = api.remove(open_db(), concept_id, author=state.author)
+    except TermbankError as e:
+        fail(e)
+    typer.echo(f"removed concept {concept.id} ({len(concept.terms)} terms)")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except TermbankError as e:  # raised outside a command body (e.g. while parsing)
+        typer.echo(f"termbank: error: {e}", err=True)
+        sys.exit(e.exit_code)

@@ -1,0 +1,73 @@
+"""Where the database is: ``--db``, else ``TERMBANK_DATABASE_URL``, else the user data dir."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from .errors import ConfigError
+
+__all__ = ["DatabaseChoice", "choose_database", "default_database_path", "redact_url", "current_author"]
+
+ENV_URL = "TERMBANK_DATABASE_URL"
+ENV_DATA_DIR = "TERMBANK_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class DatabaseChoice:
+    """The database to use and whether it is the built-in default (which fills itself)."""
+
+    url: str
+    is_default: bool
+
+
+def default_database_path() -> Path:
+    """Return the path of the default SQLite file (``TERMBANK_DATA_DIR`` overrides the folder)."""
+    folder = os.environ.get(ENV_DATA_DIR) or user_data_dir("termbank", appauthor=False)
+    return Path(folder) / "termbank.db"
+
+
+def choose_database(option: str | None = None) -> DatabaseChoice:
+    """Return the database named by the option, the environment, or the default file."""
+    url = option or os.environ.get(ENV_URL)
+    if url:
+        url = url.strip()
+        if "://" not in url:
+            raise ConfigError(
+                f"database URL {redact_url(url)!r} is not a URL "
+                "(expected e.g. sqlite:///path/file.db or postgresql+psycopg://user@host/db)"
+            )
+        return DatabaseChoice(url, is_default=False)
+    return DatabaseChoice(f"sqlite:///{default_database_path()}", is_default=True)
+
+
+_PASSWORD = re.compile(r"(?P<head>://[^:/@]*:)(?P<pw>[^@]*)(?P<at>@)")
+
+
+def redact_url(url: str) -> str:
+    """Return the URL with any password replaced by ``***``.
+
+    >>> redact_url("postgresql+psycopg://ana:s3cret@db.example/termbank")
+    'postgresql+psycopg://ana:***@db.example/termbank'
+    >>> redact_url("sqlite:///x.db")
+    'sqlite:///x.db'
+    """
+    return _PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", url)
+
+
+def current_author(explicit: str | None = None) -> str:
+    """Return who is making a change: ``--author``, ``TERMBANK_AUTHOR``, else the login name."""
+    if explicit:
+        return explicit
+    env = os.environ.get("TERMBANK_AUTHOR")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,198 @@
+"""Engine, sessions and schema upgrades for SQLite and PostgreSQL.
+
+The caller opens a transaction with ``with store.write() as session:`` (or ``read()``);
+repository functions in :mod:`termbank.store.repo` take that session and never commit.
+SQLite gets foreign keys, WAL and a busy timeout, and write transactions start with
+``BEGIN IMMEDIATE`` so two writers queue instead of failing with "database is locked"
+when a reader upgrades to a writer. Short write transactions are retried on lock and
+serialization errors (issue 7).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import create_engine, event, inspect, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..config import redact_url
+from ..errors import StoreError
+from .models import RevisionRow
+
+__all__ = ["Store", "open_store", "MIGRATIONS_DIR", "HEAD_REVISION"]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    """Return True for lock and serialization failures that a retry can cure."""
+    orig = getattr(exc, "orig", exc)
+    text = str(orig).lower()
+    if "database is locked" in text or "database is busy" in text:
+        return True
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in ("40001", "40P01", "55P03")
+
+
+class Store:
+    """An opened database: engines for reading and writing, and schema management."""
+
+    def __init__(self, url: str, *, echo: bool = False):
+        self.url = url
+        self.safe_url = redact_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreError(f"{self.safe_url}: not a valid database URL") from None
+        self.dialect = parsed.get_backend_name()
+        self.sqlite_path = None
+        if self.dialect == "sqlite":
+            db = parsed.database
+            self.sqlite_path = Path(db) if db and db != ":memory:" else None
+        try:
+            self.engine = self._make_engine(url, immediate=False, echo=echo)
+            self.write_engine = (
+                self._make_engine(url, immediate=True, echo=echo) if self.dialect == "sqlite" else self.engine
+            )
+        except (ImportError, ModuleNotFoundError) as exc:
+            hint = " (install the driver: pip install 'termbank[postgres]')" if "postgres" in self.dialect else ""
+            raise StoreError(f"{self.safe_url}: database driver missing: {exc.name}{hint}") from None
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    def _make_engine(self, url: str, *, immediate: bool, echo: bool) -> Engine:
+        if self.dialect != "sqlite":
+            return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+            # Take over transaction control from pysqlite (SQLAlchemy docs, "Serializable
+            # isolation / Savepoints / Transactional DDL") so BEGIN IMMEDIATE is possible.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()
+            cur.execute("PRAGMA synchronous=NORMAL" if mode and mode[0] == "wal" else "PRAGMA synchronous=FULL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    # -- transactions -------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """Yield a session in a read transaction (rolled back at the end)."""
+        try:
+            with self._read() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """Yield a session in a write transaction, committed when the block ends without error."""
+        try:
+            with self._write() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if _is_retryable(exc):
+                raise
+            raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
+
+    def run_write(self, fn: Callable[[Session], T], *, attempts: int = 12) -> T:
+        """Return ``fn(session)`` run in a write transaction, retried on lock/serialization errors."""
+        delay = 0.05
+        for attempt in range(attempts):
+            try:
+                with self.write() as session:
+                    return fn(session)
+            except DBAPIError as exc:
+                if not _is_retryable(exc) or attempt == attempts - 1:
+                    raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 2.0)
+        raise AssertionError("unreachable")
+
+    # -- schema -------------------------------------------------------------------
+    def schema_revision(self) -> str | None:
+        """Return the Alembic revision of the database, or None when it has no schema."""
+        try:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table("alembic_version"):
+                    return None
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except OperationalError as exc:
+            raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
+
+    def exists(self) -> bool:
+        """Return True when the database exists and has a termbank schema."""
+        if self.sqlite_path is not None and not self.sqlite_path.exists():
+            return False
+        return self.schema_revision() is not None
+
+    def upgrade(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        from alembic import command
+        from alembic.config import Config
+
+        if self.sqlite_path is not None:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        try:
+            with self.write_engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except OperationalError as exc:
+            raise StoreError(f"{self.safe_url}: cannot create or upgrade schema: {_short(exc)}") from None
+
+    def revision(self) -> tuple[int, int]:
+        """Return the (terms, tm) change counters used to key caches."""
+        with self.read() as session:
+            row = session.scalars(select(RevisionRow)).first()
+            return (row.terms, row.tm) if row else (0, 0)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+
+def _short(exc: BaseException) -> str:
+    """Return the first line of a database error without SQL or parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def open_store(url: str, *, create: bool = True) -> Store:
+    """Return a :class:`Store` for ``url`` with its schema upgraded to the newest version.
+
+    With ``create=False`` a database without a termbank schema is an error instead of
+    being created (SPEC: a named database is never filled without init, import or add).
+    """
+    store = Store(url)
+    if not store.exists():
+        if not create:
+            store.dispose()
+            raise StoreError(f"{store.safe_url}: no termbank database here (run `termbank init` first)")
+    store.upgrade()
+    return store

@@ -1,0 +1,307 @@
+"""Queries and changes on the term store; every function takes an open Session.
+
+Functions never commit: the caller owns the transaction (``with store.write() as s:``),
+so an import of many concepts is all or nothing. Every change to a concept writes a
+history row and bumps the store revision that caches are keyed on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from ..errors import ConflictError, NotFound, UsageError
+from ..model import Concept, Term, TMUnit, concept_as_dict, same_content
+from .models import ConceptRow, HistoryRow, RevisionRow, TermRow, TMUnitRow, utcnow
+
+__all__ = [
+    "get_concept",
+    "require_concept",
+    "iter_concepts",
+    "add_concept",
+    "save_concept",
+    "upsert_concept",
+    "remove_concept",
+    "history",
+    "counts",
+    "revision",
+    "bump_revision",
+    "add_units",
+    "iter_units",
+    "unit_key",
+]
+
+
+# -- mapping ----------------------------------------------------------------------
+def _term_from_row(r: TermRow) -> Term:
+    return Term(
+        lang=r.lang, text=r.text, type=r.type, status=r.status, case_sensitive=r.case_sensitive,
+        match=r.match_rule, part_of_speech=r.part_of_speech, gender=r.gender, number=r.number,
+        geo=r.geo, usage=r.usage, source=r.source, context=r.context, note=r.note,
+    )
+
+
+def _term_row(t: Term, position: int) -> TermRow:
+    return TermRow(
+        position=position, lang=t.lang, text=t.text, type=t.type, status=t.status,
+        case_sensitive=t.case_sensitive, match_rule=t.match, part_of_speech=t.part_of_speech,
+        gender=t.gender, number=t.number, geo=t.geo, usage=t.usage, source=t.source,
+        context=t.context, note=t.note,
+    )
+
+
+def _concept_from_row(row: ConceptRow, terms: Iterable[Term] | None = None) -> Concept:
+    return Concept(
+        id=row.id, category=row.category, subject=row.subject, definition=row.definition,
+        note=row.note, source=row.source,
+        terms=tuple(terms) if terms is not None else tuple(_term_from_row(t) for t in row.terms),
+        version=row.version, created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+def _apply(row: ConceptRow, concept: Concept) -> None:
+    row.category = concept.category
+    row.subject = concept.subject
+    row.definition = concept.definition
+    row.note = concept.note
+    row.source = concept.source
+    row.terms = [_term_row(t, i) for i, t in enumerate(concept.terms)]
+
+
+# -- reading ----------------------------------------------------------------------
+def get_concept(session: Session, concept_id: str) -> Concept | None:
+    """Return the concept with this id, or None."""
+    row = session.get(ConceptRow, concept_id)
+    return _concept_from_row(row) if row else None
+
+
+def require_concept(session: Session, concept_id: str) -> Concept:
+    """Return the concept with this id, or raise :class:`NotFound`."""
+    concept = get_concept(session, concept_id)
+    if concept is None:
+        raise NotFound(f"no concept with id {concept_id!r}")
+    return concept
+
+
+def iter_concepts(session: Session, category: str | None = None) -> list[Concept]:
+    """Return every concept (optionally of one category) with its terms, ordered by id.
+
+    Two flat queries instead of one per concept, so that building the matcher for a
+    100k-concept termbase stays fast.
+    """
+    cq = select(
+        ConceptRow.id, ConceptRow.category, ConceptRow.subject, ConceptRow.definition,
+        ConceptRow.note, ConceptRow.source, ConceptRow.version, ConceptRow.created_at,
+        ConceptRow.updated_at,
+    ).order_by(ConceptRow.id)
+    tq = select(
+        TermRow.concept_id, TermRow.lang, TermRow.text, TermRow.type, TermRow.status,
+        TermRow.case_sensitive, TermRow.match_rule, TermRow.part_of_speech, TermRow.gender,
+        TermRow.number, TermRow.geo, TermRow.usage, TermRow.source, TermRow.context, TermRow.note,
+    ).order_by(TermRow.concept_id, TermRow.position)
+    if category:
+        cq = cq.where(ConceptRow.category == category)
+        tq = tq.join(ConceptRow, ConceptRow.id == TermRow.concept_id).where(ConceptRow.category == category)
+    terms: dict[str, list[Term]] = defaultdict(list)
+    for r in session.execute(tq):
+        terms[r[0]].append(
+            Term(
+                lang=r[1], text=r[2], type=r[3], status=r[4], case_sensitive=r[5], match=r[6],
+                part_of_speech=r[7], gender=r[8], number=r[9], geo=r[10], usage=r[11],
+                source=r[12], context=r[13], note=r[14],
+            )
+        )
+    return [
+        Concept(
+            id=r[0], category=r[1], subject=r[2], definition=r[3], note=r[4], source=r[5],
+            terms=tuple(terms.get(r[0], ())), version=r[6], created_at=r[7], updated_at=r[8],
+        )
+        for r in session.execute(cq)
+    ]
+
+
+def history(session: Session, concept_id: str) -> list[dict]:
+    """Return the changes to a concept, oldest first: ``{at, author, action, changes}``."""
+    rows = session.scalars(select(HistoryRow).where(HistoryRow.concept_id == concept_id).order_by(HistoryRow.id))
+    return [
+        {"at": r.at.isoformat() if r.at else None, "author": r.author, "action": r.action,
+         "changes": json.loads(r.changes or "{}")}
+        for r in rows
+    ]
+
+
+def counts(session: Session) -> dict:
+    """Return the store's figures: concepts, terms, tm_units, and breakdowns."""
+    by_category = dict(session.execute(select(ConceptRow.category, func.count()).group_by(ConceptRow.category)).all())
+    by_lang = dict(session.execute(select(TermRow.lang, func.count()).group_by(TermRow.lang)).all())
+    by_status = dict(session.execute(select(TermRow.status, func.count()).group_by(TermRow.status)).all())
+    return {
+        "concepts": session.scalar(select(func.count()).select_from(ConceptRow)) or 0,
+        "terms": session.scalar(select(func.count()).select_from(TermRow)) or 0,
+        "tm_units": session.scalar(select(func.count()).select_from(TMUnitRow)) or 0,
+        "by_category": dict(sorted(by_category.items())),
+        "by_language": dict(sorted(by_lang.items())),
+        "by_status": dict(sorted(by_status.items())),
+    }
+
+
+def revision(session: Session) -> tuple[int, int]:
+    """Return the (terms, tm) change counters."""
+    row = session.get(RevisionRow, 1)
+    return (row.terms, row.tm) if row else (0, 0)
+
+
+def bump_revision(session: Session, *, terms: bool = False, tm: bool = False) -> None:
+    """Advance the change counters so caches built on the old contents are discarded."""
+    values = {}
+    if terms:
+        values["terms"] = RevisionRow.terms + 1
+    if tm:
+        values["tm"] = RevisionRow.tm + 1
+    if values:
+        session.execute(update(RevisionRow).where(RevisionRow.id == 1).values(**values))
+
+
+# -- writing ----------------------------------------------------------------------
+def _record(session: Session, concept_id: str, action: str, author: str, changes: dict) -> None:
+    session.add(
+        HistoryRow(concept_id=concept_id, action=action, author=author, at=utcnow(),
+                   changes=json.dumps(changes, ensure_ascii=False, sort_keys=True))
+    )
+
+
+def _diff(before: Concept, after: Concept) -> dict:
+    a, b = concept_as_dict(before), concept_as_dict(after)
+    return {k: {"from": a.get(k), "to": b.get(k)} for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+
+
+def add_concept(session: Session, concept: Concept, author: str) -> Concept:
+    """Insert a new concept and return it as stored; raise if the id is taken."""
+    if session.get(ConceptRow, concept.id) is not None:
+        raise UsageError(f"concept {concept.id!r} already exists (use `termbank edit`)")
+    now = utcnow()
+    row = ConceptRow(id=concept.id, created_at=now, updated_at=now, updated_by=author)
+    _apply(row, concept)
+    session.add(row)
+    session.flush()
+    _record(session, concept.id, "add", author, {"after": concept_as_dict(concept)})
+    bump_revision(session, terms=True)
+    return _concept_from_row(row)
+
+
+def save_concept(session: Session, concept: Concept, author: str, *, expected_version: int | None = None,
+                 action: str = "edit") -> Concept:
+    """Replace an existing concept's data and return it; refuse a stale version.
+
+    ``expected_version`` is the version the editor started from; when another person
+    saved in between, :class:`ConflictError` names them instead of overwriting.
+    """
+    row = session.get(ConceptRow, concept.id)
+    if row is None:
+        raise NotFound(f"no concept with id {concept.id!r}")
+    if expected_version is not None and row.version != expected_version:
+        raise ConflictError(
+            f"concept {concept.id!r} was changed by {row.updated_by or 'someone'} at "
+            f"{row.updated_at:%Y-%m-%d %H:%M} (now version {row.version}, you edited version "
+            f"{expected_version}); show it again and redo your edit"
+        )
+    before = _concept_from_row(row)
+    if same_content(before, concept):
+        return before
+    _apply(row, concept)
+    row.updated_at = utcnow()
+    row.updated_by = author
+    session.flush()
+    _record(session, concept.id, action, author, _diff(before, concept))
+    bump_revision(session, terms=True)
+    return _concept_from_row(row)
+
+
+def upsert_concept(session: Session, concept: Concept, author: str, *, action: str = "import") -> str:
+    """Insert or replace a concept by id; return ``"added"``, ``"updated"`` or ``"unchanged"``."""
+    row = session.get(ConceptRow, concept.id)
+    if row is None:
+        add_concept(session, concept, author)
+        return "added"
+    if same_content(_concept_from_row(row), concept):
+        return "unchanged"
+    save_concept(session, concept, author, action=action)
+    return "updated"
+
+
+def remove_concept(session: Session, concept_id: str, author: str) -> Concept:
+    """Delete a concept and its terms (history is kept) and return what was removed."""
+    concept = require_concept(session, concept_id)
+    session.execute(delete(TermRow).where(TermRow.concept_id == concept_id))
+    session.execute(delete(ConceptRow).where(ConceptRow.id == concept_id))
+    _record(session, concept_id, "remove", author, {"before": concept_as_dict(concept)})
+    bump_revision(session, terms=True)
+    return concept
+
+
+# -- translation memory -------------------------------------------------------------
+def unit_key(unit: TMUnit) -> str:
+    """Return the duplicate key of a unit: languages and whitespace-normalized NFC texts."""
+    def norm(s: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", s).split())
+
+    raw = "\x1f".join((unit.source_lang.lower(), norm(unit.source), unit.target_lang.lower(), norm(unit.target)))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def add_units(session: Session, units: Iterable[TMUnit], author: str | None = None) -> tuple[int, int]:
+    """Store translation units, merging duplicates; return (added, merged)."""
+    added = merged = 0
+    pending: dict[str, TMUnit] = {}
+    for u in units:
+        k = unit_key(u)
+        if k in pending:
+            merged += 1
+            continue
+        pending[k] = u
+    keys = list(pending)
+    existing: set[str] = set()
+    for i in range(0, len(keys), 500):
+        existing.update(session.scalars(select(TMUnitRow.key).where(TMUnitRow.key.in_(keys[i:i + 500]))))
+    now = utcnow()
+    rows = []
+    for k, u in pending.items():
+        if k in existing:
+            merged += 1
+            continue
+        rows.append(
+            {
+                "key": k, "source_lang": u.source_lang, "source": u.source, "target_lang": u.target_lang,
+                "target": u.target, "origin": u.origin, "created_by": u.created_by or author,
+                "created_at": u.created_at or now, "updated_at": now, "note": u.note,
+                "props": json.dumps(u.props, ensure_ascii=False) if u.props else None,
+            }
+        )
+    for i in range(0, len(rows), 1000):
+        session.execute(TMUnitRow.__table__.insert(), rows[i:i + 1000])
+    added = len(rows)
+    if added:
+        bump_revision(session, tm=True)
+    return added, merged
+
+
+def iter_units(session: Session, *, batch: int = 5000) -> Iterator[TMUnit]:
+    """Yield every translation unit in id order."""
+    last = 0
+    while True:
+        rows = session.scalars(select(TMUnitRow).where(TMUnitRow.id > last).order_by(TMUnitRow.id).limit(batch)).all()
+        if not rows:
+            return
+        for r in rows:
+            yield TMUnit(
+                source_lang=r.source_lang, source=r.source, target_lang=r.target_lang, target=r.target,
+                id=str(r.id), origin=r.origin, created_by=r.created_by, created_at=r.created_at,
+                note=r.note, props=json.loads(r.props) if r.props else {},
+            )
+        last = rows[-1].id
