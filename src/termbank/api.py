@@ -273,7 +273,8 @@ def edit(store: Store, concept_id: str, *, category: str | None = None, subject:
     who = current_author(author)
 
     def work(session):
-        concept = repo.require_concept(session, concept_id)
+        # Locked: a concurrent edit of the same concept waits and is applied on top (issue 7).
+        concept = repo.require_concept(session, concept_id, lock=True)
         terms = list(concept.terms)
         for spec in remove_terms:
             del terms[_find_term(replace(concept, terms=tuple(terms)), spec)]

@@ -19,28 +19,48 @@ from typing import TypeVar
 
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..config import redact_url
 from ..errors import StoreError
 from .models import RevisionRow
 
-__all__ = ["Store", "open_store", "MIGRATIONS_DIR", "HEAD_REVISION"]
+__all__ = ["Store", "open_store", "head_revision", "MIGRATIONS_DIR", "HEAD_REVISION"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 T = TypeVar("T")
 
 
+# PostgreSQL SQLSTATEs a retry cures: serialization_failure, deadlock_detected,
+# lock_not_available. unique_violation is the race of two writers inserting the same new
+# concept id or TM unit: the retry sees the other's row and merges instead.
+_RETRY_SQLSTATES = ("40001", "40P01", "55P03")
+_UNIQUE_VIOLATION = "23505"
+UNIQUE_RACE_ATTEMPTS = 3
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
 def _is_retryable(exc: BaseException) -> bool:
-    """Return True for lock and serialization failures that a retry can cure."""
+    """Return True for lock, serialization and lost-race failures that a retry can cure.
+
+    A :class:`StaleDataError` here comes from an unversioned write (an import's upsert, an
+    edit without ``--if-version``) whose row another writer changed first: run again, it
+    starts from the new version. Versioned edits turn it into ConflictError instead.
+    """
+    if isinstance(exc, StaleDataError):
+        return True
     orig = getattr(exc, "orig", exc)
     text = str(orig).lower()
     if "database is locked" in text or "database is busy" in text:
         return True
-    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return code in ("40001", "40P01", "55P03")
+    return _sqlstate(exc) in _RETRY_SQLSTATES + (_UNIQUE_VIOLATION,)
 
 
 class Store:
@@ -70,6 +90,7 @@ class Store:
             raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        self.retries = 0  # write transactions run again by run_write (reported by tests)
 
     def _make_engine(self, url: str, *, immediate: bool, echo: bool) -> Engine:
         if self.dialect != "sqlite":
@@ -103,7 +124,7 @@ class Store:
         try:
             with self._read() as session, session.begin():
                 yield session
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
 
     @contextmanager
@@ -112,21 +133,30 @@ class Store:
         try:
             with self._write() as session, session.begin():
                 yield session
-        except OperationalError as exc:
+        except DBAPIError as exc:
             if _is_retryable(exc):
                 raise
             raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
 
     def run_write(self, fn: Callable[[Session], T], *, attempts: int = 12) -> T:
-        """Return ``fn(session)`` run in a write transaction, retried on lock/serialization errors."""
+        """Return ``fn(session)`` run in a write transaction, retried on lock/serialization errors.
+
+        ``fn`` must be safe to run again from the start: it reads what it needs inside the
+        transaction. Lock waits happen first inside the database (SQLite busy timeout,
+        PostgreSQL row locks); only what escapes those is retried here, with backoff.
+        """
         delay = 0.05
         for attempt in range(attempts):
             try:
                 with self.write() as session:
                     return fn(session)
-            except DBAPIError as exc:
-                if not _is_retryable(exc) or attempt == attempts - 1:
+            except (DBAPIError, StaleDataError) as exc:
+                last = attempt == attempts - 1
+                if _sqlstate(exc) == _UNIQUE_VIOLATION:
+                    last = attempt >= UNIQUE_RACE_ATTEMPTS - 1  # a real duplicate fails fast
+                if not _is_retryable(exc) or last:
                     raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
+                self.retries += 1
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 2.0)
         raise AssertionError("unreachable")
@@ -139,7 +169,7 @@ class Store:
                 if not inspect(conn).has_table("alembic_version"):
                     return None
                 return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
 
     def exists(self) -> bool:
@@ -148,20 +178,23 @@ class Store:
             return False
         return self.schema_revision() is not None
 
-    def upgrade(self) -> None:
-        """Create or upgrade the schema to the newest migration."""
+    def upgrade(self, revision: str = "head") -> None:
+        """Create or upgrade the schema to the newest migration (or to ``revision``)."""
         from alembic import command
-        from alembic.config import Config
 
+        if revision == "head" and self.exists() and self.schema_revision() == head_revision():
+            return  # the common case: no write transaction at every start
         if self.sqlite_path is not None:
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+            try:
+                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{self.safe_url}: cannot create the database folder: {exc.strerror}") from None
+        cfg = _alembic_config()
         try:
             with self.write_engine.begin() as conn:
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-        except OperationalError as exc:
+                command.upgrade(cfg, revision)
+        except DBAPIError as exc:
             raise StoreError(f"{self.safe_url}: cannot create or upgrade schema: {_short(exc)}") from None
 
     def revision(self) -> tuple[int, int]:
@@ -175,6 +208,32 @@ class Store:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+_HEAD: list[str] = []
+
+
+def head_revision() -> str:
+    """Return the newest migration's revision id (read once from ``migrations/versions``)."""
+    if not _HEAD:
+        from alembic.script import ScriptDirectory
+
+        _HEAD.append(ScriptDirectory.from_config(_alembic_config()).get_current_head())
+    return _HEAD[0]
+
+
+def __getattr__(name: str):
+    if name == "HEAD_REVISION":  # computed on first use: alembic is not imported at start
+        return head_revision()
+    raise AttributeError(name)
 
 
 def _short(exc: BaseException) -> str:

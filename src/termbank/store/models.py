@@ -18,11 +18,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "ConceptRow", "TermRow", "HistoryRow", "TMUnitRow", "RevisionRow", "utcnow"]
+__all__ = ["Base", "ConceptRow", "TermRow", "HistoryRow", "TMUnitRow", "RevisionRow", "UTCDateTime", "utcnow"]
 
 # Stable constraint names on SQLite and PostgreSQL (alembic docs: naming.rst).
 NAMING = {
@@ -37,6 +38,30 @@ NAMING = {
 def utcnow() -> datetime:
     """Return the current time in UTC."""
     return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware (UTC).
+
+    SQLite has no time zones: SQLAlchemy drops the offset when storing and returns naive
+    values, while PostgreSQL returns aware values in the session's zone. This type stores
+    UTC on both and gives back aware UTC datetimes, so history and TM dates compare and
+    serialize the same on either database (naive input is taken as UTC).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -54,9 +79,11 @@ class ConceptRow(Base):
     source: Mapped[str | None] = mapped_column(Text)
     # Optimistic concurrency (issue 7): an UPDATE that finds another version fails.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(200))
+    # Added by migration 0002 (filled from the oldest history row for older concepts).
+    created_by: Mapped[str | None] = mapped_column(String(200))
 
     terms: Mapped[list["TermRow"]] = relationship(
         back_populates="concept",
@@ -102,7 +129,7 @@ class HistoryRow(Base):
     concept_id: Mapped[str] = mapped_column(String(200), index=True)
     action: Mapped[str] = mapped_column(String(16))
     author: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     changes: Mapped[str] = mapped_column(Text, default="{}")
 
 
@@ -120,8 +147,8 @@ class TMUnitRow(Base):
     target: Mapped[str] = mapped_column(Text)
     origin: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
     props: Mapped[str | None] = mapped_column(Text)
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import ConflictError, NotFound, UsageError
 from ..model import Concept, Term, TMUnit, concept_as_dict, same_content
@@ -75,15 +76,24 @@ def _apply(row: ConceptRow, concept: Concept) -> None:
 
 
 # -- reading ----------------------------------------------------------------------
-def get_concept(session: Session, concept_id: str) -> Concept | None:
-    """Return the concept with this id, or None."""
-    row = session.get(ConceptRow, concept_id)
+def _get_row(session: Session, concept_id: str, lock: bool = False) -> ConceptRow | None:
+    if not lock:
+        return session.get(ConceptRow, concept_id)
+    # SELECT ... FOR UPDATE on PostgreSQL (SQLite's BEGIN IMMEDIATE already serializes
+    # writers): a read-modify-write waits for a concurrent writer of the same concept
+    # and then starts from its version instead of overwriting it (issue 7).
+    return session.get(ConceptRow, concept_id, with_for_update=True, populate_existing=True)
+
+
+def get_concept(session: Session, concept_id: str, *, lock: bool = False) -> Concept | None:
+    """Return the concept with this id, or None; ``lock`` holds its row until the transaction ends."""
+    row = _get_row(session, concept_id, lock)
     return _concept_from_row(row) if row else None
 
 
-def require_concept(session: Session, concept_id: str) -> Concept:
+def require_concept(session: Session, concept_id: str, *, lock: bool = False) -> Concept:
     """Return the concept with this id, or raise :class:`NotFound`."""
-    concept = get_concept(session, concept_id)
+    concept = get_concept(session, concept_id, lock=lock)
     if concept is None:
         raise NotFound(f"no concept with id {concept_id!r}")
     return concept
@@ -181,16 +191,16 @@ def _diff(before: Concept, after: Concept) -> dict:
     return {k: {"from": a.get(k), "to": b.get(k)} for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
 
 
-def add_concept(session: Session, concept: Concept, author: str) -> Concept:
+def add_concept(session: Session, concept: Concept, author: str, *, action: str = "add") -> Concept:
     """Insert a new concept and return it as stored; raise if the id is taken."""
     if session.get(ConceptRow, concept.id) is not None:
         raise UsageError(f"concept {concept.id!r} already exists (use `termbank edit`)")
     now = utcnow()
-    row = ConceptRow(id=concept.id, created_at=now, updated_at=now, updated_by=author)
+    row = ConceptRow(id=concept.id, created_at=now, updated_at=now, updated_by=author, created_by=author)
     _apply(row, concept)
     session.add(row)
     session.flush()
-    _record(session, concept.id, "add", author, {"after": concept_as_dict(concept)})
+    _record(session, concept.id, action, author, {"after": concept_as_dict(concept)})
     bump_revision(session, terms=True)
     return _concept_from_row(row)
 
@@ -206,28 +216,51 @@ def save_concept(session: Session, concept: Concept, author: str, *, expected_ve
     if row is None:
         raise NotFound(f"no concept with id {concept.id!r}")
     if expected_version is not None and row.version != expected_version:
-        raise ConflictError(
-            f"concept {concept.id!r} was changed by {row.updated_by or 'someone'} at "
-            f"{row.updated_at:%Y-%m-%d %H:%M} (now version {row.version}, you edited version "
-            f"{expected_version}); show it again and redo your edit"
-        )
+        raise _conflict(concept.id, expected_version, row.updated_by, row.updated_at, row.version)
     before = _concept_from_row(row)
     if same_content(before, concept):
         return before
     _apply(row, concept)
     row.updated_at = utcnow()
     row.updated_by = author
-    session.flush()
+    try:
+        # The UPDATE carries "WHERE version = <the version read>" (version_id_col): when a
+        # concurrent writer committed first it matches no row and SQLAlchemy raises.
+        session.flush()
+    except StaleDataError:
+        if expected_version is None:
+            raise  # an unversioned write: Store.run_write runs it again on the new version
+        raise _conflict(concept.id, expected_version, *_current_author(session, concept.id)) from None
     _record(session, concept.id, action, author, _diff(before, concept))
     bump_revision(session, terms=True)
     return _concept_from_row(row)
+
+
+def _conflict(concept_id: str, expected: int, who: str | None, when, version: int | None) -> ConflictError:
+    at = f" at {when:%Y-%m-%d %H:%M} UTC" if when else ""
+    now = f"now version {version}" if version is not None else "now removed"
+    return ConflictError(
+        f"concept {concept_id!r} was changed by {who or 'someone else'}{at} ({now}, you edited "
+        f"version {expected}); show it again and redo your edit"
+    )
+
+
+def _current_author(session: Session, concept_id: str) -> tuple:
+    """Return (updated_by, updated_at, version) as committed now, read on a fresh connection.
+
+    Called after a failed flush, when this session's transaction is already rolled back.
+    """
+    stmt = select(ConceptRow.updated_by, ConceptRow.updated_at, ConceptRow.version).where(ConceptRow.id == concept_id)
+    with session.get_bind().connect() as conn:
+        row = conn.execute(stmt).first()
+    return tuple(row) if row else (None, None, None)
 
 
 def upsert_concept(session: Session, concept: Concept, author: str, *, action: str = "import") -> str:
     """Insert or replace a concept by id; return ``"added"``, ``"updated"`` or ``"unchanged"``."""
     row = session.get(ConceptRow, concept.id)
     if row is None:
-        add_concept(session, concept, author)
+        add_concept(session, concept, author, action=action)
         return "added"
     if same_content(_concept_from_row(row), concept):
         return "unchanged"
