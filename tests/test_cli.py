@@ -1,0 +1,167 @@
+"""The command-line contract of SPEC.md: commands, JSON shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from termbank.config import redact_url
+
+
+def _one_line_error(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_init_empty_then_stats_shows_zero(cli):
+    assert cli("init", "--empty").exit_code == 0
+    result = cli("stats", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert (data["concepts"], data["terms"], data["tm_units"]) == (0, 0, 0)
+
+
+def test_init_twice_gives_same_counts(cli):
+    first = cli("init", "--json")
+    assert first.exit_code == 0, first.stderr
+    counts1 = json.loads(first.stdout)
+    second = json.loads(cli("init", "--json").stdout)
+    assert counts1["concepts"] >= 400
+    assert (counts1["concepts"], counts1["terms"]) == (second["concepts"], second["terms"])
+    assert second["loaded"]["added"] == 0 and second["loaded"]["updated"] == 0
+
+
+def test_named_database_is_not_created_by_read_commands(cli, db_url):
+    result = cli("stats")
+    assert result.exit_code == 4
+    assert "termbank init" in _one_line_error(result)
+
+
+def test_default_database_fills_itself_on_first_use(cli):
+    result = cli("stats", "--json", db=False)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["concepts"] >= 400
+
+
+def test_add_show_edit_remove_round(cli):
+    cli("init", "--empty")
+    added = cli("add", "--category", "rank", "--en", "staff sergeant", "--term", "en:abbreviation:Staff Sgt.",
+                "--es", "sargento segundo", "--note", "E-6", "--json")
+    assert added.exit_code == 0, added.stderr
+    concept = json.loads(added.stdout)
+    assert concept["id"] == "staff-sergeant"
+    assert [(t["lang"], t["text"], t["status"]) for t in concept["terms"]] == [
+        ("en", "staff sergeant", "preferred"), ("es", "sargento segundo", "preferred"),
+        ("en", "Staff Sgt.", "admitted"),
+    ]
+    shown = json.loads(cli("show", "staff-sergeant", "--json").stdout)
+    assert shown["note"] == "E-6" and shown["version"] == 1
+
+    edited = cli("edit", "staff-sergeant", "--add-term", "es:abbreviation:Sgto. 2/o.",
+                 "--set-status", "es:sargento segundo=preferred", "--if-version", "1", "--json")
+    assert edited.exit_code == 0, edited.stderr
+    assert json.loads(edited.stdout)["version"] == 2
+
+    stale = cli("edit", "staff-sergeant", "--note", "late", "--if-version", "1")
+    assert stale.exit_code == 4
+    assert "tester" in _one_line_error(stale)  # names who changed it
+
+    history = json.loads(cli("show", "staff-sergeant", "--history", "--json").stdout)["history"]
+    assert [h["action"] for h in history] == ["add", "edit"]
+    assert history[1]["author"] == "tester"
+
+    assert cli("remove", "staff-sergeant").exit_code == 0
+    missing = cli("show", "staff-sergeant")
+    assert missing.exit_code == 2
+    assert "staff-sergeant" in _one_line_error(missing)
+
+
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["add", "--en", "x", "--category", "weapon"], 2),
+        (["add", "--term", "xx-QQ:thing"], 2),
+        (["add"], 2),
+        (["lookup", "general", "--from", "fr"], 2),
+        (["lookup", "general", "--to", "klingon"], 2),
+        (["edit", "nope", "--note", "x"], 2),
+        (["remove", "nope"], 2),
+        (["no-such-command"], 2),
+    ],
+)
+def test_errors_exit_codes(filled_cli, args, code):
+    result = filled_cli(*args)
+    assert result.exit_code == code
+    assert "Traceback" not in result.stderr
+
+
+def test_add_refuses_duplicate_id(cli):
+    cli("init", "--empty")
+    assert cli("add", "--id", "x1", "--en", "a", "--es", "b").exit_code == 0
+    again = cli("add", "--id", "x1", "--en", "c")
+    assert again.exit_code == 2
+    assert "x1" in _one_line_error(again)
+
+
+def test_bad_url_is_a_usage_error_without_password(cli):
+    result = cli("--db", "not a url:secret", "stats", db=False)
+    assert result.exit_code == 2
+    assert "secret" not in result.stderr or "***" in result.stderr
+
+
+def test_redact_url_hides_password():
+    assert "hunter2" not in redact_url("postgresql+psycopg://ana:hunter2@db/termbank")
+
+
+# -- lookup (SPEC: lookup --json) ----------------------------------------------------------
+def test_lookup_abbreviation_shows_translation(filled_cli):
+    result = filled_cli("lookup", "Tte. Gral.")
+    assert result.exit_code == 0, result.stderr
+    assert "lieutenant general" in result.stdout
+    assert "Lt. Gen." in result.stdout
+
+
+def test_lookup_json_shape_and_folded_sedena(filled_cli):
+    result = filled_cli("lookup", "secretaria de la defensa nacional", "--json")
+    assert result.exit_code == 0, result.stderr
+    hits = json.loads(result.stdout)
+    first = hits[0]
+    assert set(first) >= {"concept", "category", "matched", "lang", "match", "score", "suggestion", "translations"}
+    assert first["match"] == "folded"
+    assert first["matched"] == "Secretaría de la Defensa Nacional"
+    assert first["category"] == "institution"
+    assert any(t["text"] == "SEDENA" for t in json.loads(filled_cli("show", first["concept"], "--json").stdout)["terms"])
+    assert first["suggestion"]
+    for t in first["translations"]:
+        assert set(t) == {"text", "lang", "status", "type"} and t["lang"].startswith("en")
+
+
+def _united_states(hits):
+    return [h for h in hits if any(t["text"] == "United States" for t in h["translations"]) or h["matched"] in ("US", "U.S.")]
+
+
+def test_lookup_us_is_case_sensitive(filled_cli):
+    lower = json.loads(filled_cli("lookup", "us", "--json").stdout)
+    strong = {"exact", "folded", "variant", "inflected"}
+    assert not [h for h in lower if h["matched"] in ("US", "U.S.") and h["match"] in strong]
+    for query in ("US", "U.S."):
+        hits = json.loads(filled_cli("lookup", query, "--json").stdout)
+        assert hits and hits[0]["matched"] in ("US", "U.S.") and hits[0]["match"] in strong, hits[:1]
+        assert hits[0]["suggestion"] in ("Estados Unidos", "EE. UU.")
+
+
+def test_lookup_unmatched_prints_empty_array(filled_cli):
+    result = filled_cli("lookup", "zzqxv", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+
+
+def test_lookup_to_locale_prefers_locale_term(filled_cli):
+    hits = json.loads(filled_cli("lookup", "major", "--from", "en", "--to", "es-ES", "--json").stdout)
+    assert hits, "no hit for 'major'"
+    es_es = [t for t in hits[0]["translations"] if t["lang"] == "es-ES"]
+    if es_es:
+        assert hits[0]["suggestion"] == es_es[0]["text"]
