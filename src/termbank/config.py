@@ -56,7 +56,12 @@ def redact_url(url: str) -> str:
     'postgresql+psycopg://ana:***@db.example/termbank'
     >>> redact_url("sqlite:///x.db")
     'sqlite:///x.db'
+    >>> redact_url("ana:s3cret@db.example")  # not a URL: anything after a colon may be secret
+    'ana:***'
     """
+    if "://" not in url:
+        head, colon, _ = url.partition(":")
+        return f"{head}:***" if colon else url
     return _PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", url)
 
 

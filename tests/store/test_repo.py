@@ -5,9 +5,11 @@ optimistic concurrency and translation units."""
 from __future__ import annotations
 
 import threading
-from datetime import timezone
+import time
+from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import insert, select
 
 from termbank import api
 from termbank.errors import ConflictError, NotFound, UsageError
@@ -334,3 +336,62 @@ def test_unit_props_and_note_round_trip(store):
     write(store, lambda s: repo.add_units(s, [u], "ana"))
     (got,) = read(store, lambda s: list(repo.iter_units(s)))
     assert (got.origin, got.note, got.props) == ("radio.tmx", "radio", {"x-domain": "comms"})
+
+
+# -- races on new keys: both see nothing, both insert ---------------------------------------
+def _race(store, first, second):
+    """Run ``first`` and ``second`` in write transactions so that ``second`` looks for the
+    row after ``first`` inserted it but before ``first`` commits; return both results."""
+    inserted = threading.Event()
+    out: dict[str, object] = {}
+
+    def run_first(s):
+        result = first(s)
+        inserted.set()
+        time.sleep(0.3)  # still uncommitted while the second transaction looks and inserts
+        return result
+
+    def run_second():
+        inserted.wait(10)
+        out["second"] = store.run_write(second)
+
+    t = threading.Thread(target=run_second)
+    t.start()
+    out["first"] = store.run_write(run_first)
+    t.join(30)
+    return out["first"], out["second"]
+
+
+def test_two_imports_adding_the_same_new_concept_at_once(store):
+    """On PostgreSQL the second INSERT fails with a unique violation; run_write retries it
+    and the retry finds the first one's row. SQLite queues the second transaction."""
+    retries = store.retries
+    first, second = _race(store, lambda s: repo.upsert_concept(s, tank(), "ana"),
+                          lambda s: repo.upsert_concept(s, tank(), "ben"))
+    assert (first, second) == ("added", "unchanged")
+    assert [h["author"] for h in history(store, "tank")] == ["ana"]
+    if store.dialect == "postgresql":
+        assert store.retries > retries
+
+
+def test_two_writers_adding_the_same_unit_at_once(store):
+    u = unit("Contact front.", "Contacto al frente.")
+    first, second = _race(store, lambda s: repo.add_units(s, [u], "ana"), lambda s: repo.add_units(s, [u], "ben"))
+    assert (first, second) == ((1, 0), (0, 1))
+    assert read(store, repo.counts)["tm_units"] == 1
+
+
+def test_a_real_duplicate_key_is_not_retried_forever(store):
+    """A unique violation that a retry cannot cure is a bug: it is raised, quickly."""
+    from sqlalchemy.exc import IntegrityError
+
+    from termbank.store.models import TMUnitRow
+
+    write(store, lambda s: repo.add_units(s, [unit("a", "b")], "ana"))
+    key = read(store, lambda s: s.scalar(select(TMUnitRow.key)))
+    row = dict(key=key, source_lang="en", source="a", target_lang="es", target="b",
+               created_at=datetime.now(timezone.utc), updated_at=datetime.now(timezone.utc))
+    started = time.monotonic()
+    with pytest.raises(IntegrityError):
+        write(store, lambda s: s.execute(insert(TMUnitRow), [row]))
+    assert time.monotonic() - started < 5

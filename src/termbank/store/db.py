@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -61,6 +61,11 @@ def _is_retryable(exc: BaseException) -> bool:
     if "database is locked" in text or "database is busy" in text:
         return True
     return _sqlstate(exc) in _RETRY_SQLSTATES + (_UNIQUE_VIOLATION,)
+
+
+def _is_bug(exc: BaseException) -> bool:
+    """Return True for errors in termbank's own SQL or data: they keep their traceback."""
+    return isinstance(exc, (IntegrityError, ProgrammingError))
 
 
 class Store:
@@ -125,6 +130,8 @@ class Store:
             with self._read() as session, session.begin():
                 yield session
         except DBAPIError as exc:
+            if _is_bug(exc):
+                raise
             raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
 
     @contextmanager
@@ -134,7 +141,7 @@ class Store:
             with self._write() as session, session.begin():
                 yield session
         except DBAPIError as exc:
-            if _is_retryable(exc):
+            if _is_retryable(exc) or _is_bug(exc):
                 raise
             raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
 
@@ -155,6 +162,8 @@ class Store:
                 if _sqlstate(exc) == _UNIQUE_VIOLATION:
                     last = attempt >= UNIQUE_RACE_ATTEMPTS - 1  # a real duplicate fails fast
                 if not _is_retryable(exc) or last:
+                    if _is_bug(exc):
+                        raise
                     raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
                 self.retries += 1
                 time.sleep(delay * (1 + random.random()))

@@ -1,0 +1,114 @@
+"""Opening databases that cannot be used: one line on stderr, exit 4, never a password."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from termbank.cli import app
+from termbank.store.db import head_revision, open_store
+
+SECRET = "s3cr3t"
+REFUSED = f"postgresql+psycopg://user:{SECRET}@127.0.0.1:1/nope"  # nothing listens on port 1
+
+COMMANDS = [
+    ["stats"],
+    ["stats", "--json"],
+    ["init"],
+    ["init", "--empty"],
+    ["lookup", "tank"],
+    ["show", "tank"],
+    ["add", "--en", "tank", "--es", "tanque"],
+    ["edit", "tank", "--note", "x"],
+    ["remove", "tank"],
+]
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def assert_database_error(result, *hidden):
+    assert result.exit_code == 4, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("termbank: error:"), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    for h in hidden:
+        assert h not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c))
+def test_unreachable_server_is_exit_4_without_the_password(command):
+    result = run("--db", REFUSED, *command)
+    assert_database_error(result, SECRET)
+    assert "***" in result.stderr
+
+
+def test_password_from_the_environment_is_hidden_too(monkeypatch):
+    monkeypatch.setenv("TERMBANK_DATABASE_URL", REFUSED)
+    assert_database_error(run("stats"), SECRET)
+
+
+def test_the_installed_command_hides_the_password():
+    exe = shutil.which("termbank") or os.path.join(os.path.dirname(sys.executable), "termbank")
+    env = dict(os.environ, TERMBANK_DATABASE_URL=REFUSED)
+    proc = subprocess.run([exe, "init"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 4, proc.stderr
+    assert SECRET not in proc.stdout + proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_unknown_host_or_bad_password_is_exit_4(monkeypatch):
+    result = run("--db", f"postgresql+psycopg://user:{SECRET}@no-such-host.invalid:5432/x", "stats")
+    assert_database_error(result, SECRET)
+
+
+@pytest.mark.parametrize("command", [["init"], ["stats"], ["add", "--en", "tank"]], ids=lambda c: c[0])
+def test_sqlite_path_under_a_file(tmp_path, command):
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("not a folder")
+    result = run("--db", f"sqlite:///{blocker}/sub/termbank.db", *command)
+    assert_database_error(result)
+    assert blocker.read_text() == "not a folder"
+
+
+def test_sqlite_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes\n" * 100)
+    for command in (["init"], ["stats"]):
+        assert_database_error(run("--db", f"sqlite:///{path}", *command))
+    assert path.read_text() == "these are my notes\n" * 100
+
+
+def test_sqlite_folder_not_writable(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root may write into any folder")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert_database_error(run("--db", f"sqlite:///{folder}/termbank.db", "init"))
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_named_database_is_not_created_by_reading_commands(tmp_path):
+    path = tmp_path / "fresh.db"
+    assert_database_error(run("--db", f"sqlite:///{path}", "stats"))
+    assert not path.exists()
+
+
+def test_schema_is_created_by_the_migrations_and_reopening_writes_nothing(db_url):
+    store = open_store(db_url)
+    try:
+        assert store.schema_revision() == head_revision()
+        before = store.revision()
+        store.upgrade()  # at head: nothing to do
+        assert store.revision() == before
+    finally:
+        store.dispose()
