@@ -46,6 +46,8 @@ __all__ = [
     "edit",
     "remove",
     "parse_term_spec",
+    "annotator",
+    "annotate_article",
     "make_concept_id",
     "concept_as_dict",
 ]
@@ -162,6 +164,31 @@ def lookup(store: Store, query: str, *, from_lang: str | None = None, to: str | 
     index = term_index(store)
     hits = index.lookup(query, from_lang=from_lang, limit=limit)
     return [hit_as_dict(h, to) for h in hits]
+
+
+# -- annotate -------------------------------------------------------------------------
+def annotator(store: Store):
+    """Return the compiled annotator for the store's current contents (cached on disk)."""
+    from .annotate import Annotator
+
+    rev = store.revision()
+    return cache.cached("annotator", store.url, rev[0], lambda: Annotator(term_index(store)))
+
+
+def annotate_article(annot, article, *, lang: str = "auto", to: str | None = None):
+    """Return the Document of an :class:`~termbank.articles.Article` (HTML tags are skipped)."""
+    from .annotate import Document
+    from .articles import mask_html
+
+    if lang not in ("auto", "en", "es"):
+        raise UsageError(f"--lang must be auto, en or es, not {lang!r}")
+    if to is not None:
+        to = validate_tag(to)
+    if not article.is_html:
+        return annot.annotate(article.text, lang=lang, to=to, file=article.name)
+    doc = annot.annotate(mask_html(article.text), lang=lang, to=to, file=article.name)
+    mentions = [replace(m, text=article.text[m.start:m.end]) for m in doc.mentions]
+    return Document(file=doc.file, lang=doc.lang, text=article.text, mentions=mentions)
 
 
 # -- editing ------------------------------------------------------------------------

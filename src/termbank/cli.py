@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__, api
-from .errors import TermbankError
+from .errors import TermbankError, UsageError
 from .model import CATEGORIES
 
 app = typer.Typer(
@@ -259,6 +259,84 @@ def remove(concept_id: Annotated[str, typer.Argument(metavar="CONCEPT", help="Co
     except TermbankError as e:
         fail(e)
     typer.echo(f"removed concept {concept.id} ({len(concept.terms)} terms)")
+
+
+# -- annotate ---------------------------------------------------------------------------
+FORMATS_ANNOTATE = ("text", "json", "html", "md", "csv")
+
+
+@app.command()
+def annotate(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Articles (.txt, .md, .html), folders, or - for stdin.")],
+    lang: Annotated[str, typer.Option("--lang", help="auto, en or es.")] = "auto",
+    to: Annotated[Optional[str], typer.Option("--to", help="Locale of the suggested translations, e.g. es-MX.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, json, html, md or csv.")] = "text",
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any mention is flagged.")] = False,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the articles (default: UTF-8, Windows-1252 detected).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-file summary lines on stderr.")] = False,
+) -> None:
+    """Mark every known term in English or Spanish articles, with translations and flags."""
+    from . import render
+    from .articles import iter_articles, read_article
+
+    if fmt not in FORMATS_ANNOTATE:
+        fail(UsageError(f"--format must be one of {', '.join(FORMATS_ANNOTATE)}"))
+    try:
+        paths = list(iter_articles(files))
+        annot = api.annotator(open_db())
+    except TermbankError as e:
+        fail(e)
+    out = open(output, "w", encoding="utf-8", newline="") if output else None
+    colour = fmt == "text" and out is None and sys.stdout.isatty()
+    write = (out.write if out else lambda s: typer.echo(s, nl=False))
+    docs, bad, flagged = [], 0, 0
+    progress = None
+    if len(paths) > 3 and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        progress = Progress(transient=True)
+        progress.start()
+        task = progress.add_task("annotating", total=len(paths))
+    try:
+        for path in paths:
+            try:
+                article = read_article(path, encoding)
+                doc = api.annotate_article(annot, article, lang=lang, to=to)
+            except TermbankError as e:
+                typer.echo(f"termbank: error: {e}", err=True)
+                bad = max(bad, e.exit_code)
+                continue
+            finally:
+                if progress:
+                    progress.advance(task)
+            if article.warning:
+                typer.echo(f"termbank: warning: {article.warning}", err=True)
+            flagged += sum(1 for m in doc.mentions if m.flags)
+            if fmt == "json":
+                write(json.dumps(doc.as_dict(), ensure_ascii=False) + "\n")
+            elif fmt == "text":
+                write(render.render_text(doc, colour=colour))
+            elif fmt == "md":
+                write(render.render_markdown(doc) + "\n")
+            elif fmt == "csv":
+                write(render.render_csv([doc], header=not docs))
+            docs.append(doc)
+            if not quiet and fmt != "text":
+                typer.echo(render.summary_line(doc), err=True)
+        if fmt == "html":
+            write(render.render_html(docs))
+        elif fmt == "csv" and not docs:
+            write(render.render_csv([]))
+    finally:
+        if progress:
+            progress.stop()
+        if out:
+            out.close()
+    if bad:
+        raise typer.Exit(bad)
+    if strict and flagged:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,414 @@
+"""Find every known term in an article: exact spans, canonical form, translation, flags.
+
+The scan runs one Aho–Corasick automaton (pyahocorasick, C) over the folded article
+(:func:`termbank.normalize.fold_with_offsets`), so accents, case, abbreviation periods,
+dashes and line breaks inside a term do not matter; every hit is then checked in Python
+against the original text: word boundaries, case for acronyms, the term's match rule
+(``always``, ``case``, ``capitalized``, ``title``: see glossaries/README.md), and the
+longest non-overlapping hits are kept (leftmost-longest). Offsets always point into the
+original string: ``source[m.start:m.end] == m.text``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from .langs import base_language
+from .match import TermIndex
+from .model import Concept, Term
+from .morph import inflections
+from .normalize import fold_case, fold_with_offsets, strip_accents
+
+__all__ = ["Mention", "Document", "Annotator", "detect_language", "FLAGS"]
+
+#: Flags a mention can carry.
+FLAGS = ("accent", "deprecated", "inconsistent", "untranslated")
+
+# Words that introduce a noun phrase. A rank after one of these and before a lowercase
+# word is ordinary prose ("the general public"), unless the same rank was already used
+# as a title in the document ("the general said" after "Gen. Guillot").
+_DETERMINERS = {
+    "en": frozenset("the a an this that these those our their his her its".split()),
+    "es": frozenset("el la los las un una unos unas este esta estos estas ese esa al del su sus".split()),
+}
+# Frequent words, to tell English from Spanish (``--lang auto``).
+_STOPWORDS = {
+    "en": frozenset("the of and to in is was for on that with as by at from his her it were are has have "
+                    "said which who this be an will their been".split()),
+    "es": frozenset("de la el en y los las del que se por con para una un es al su lo como fue más pero "
+                    "sus le ha dijo este esta entre".split()),
+}
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_NUMBER = re.compile(r"\d[\d.,]*$|(?:two|three|four|five|six|seven|eight|nine|ten|dozen|several|dos|tres|cuatro|"
+                     r"cinco|seis|siete|ocho|nueve|diez|varios|varias)$", re.IGNORECASE)
+_SENTENCE_END = set('.!?¿¡:;"“”«»\n')
+
+
+def detect_language(text: str) -> str:
+    """Return ``"en"`` or ``"es"``, whichever language's frequent words the text uses more.
+
+    >>> detect_language("El general dijo que la reunión fue un éxito."), detect_language("The general said it was.")
+    ('es', 'en')
+    """
+    counts = {"en": 0, "es": 0}
+    for i, m in enumerate(_WORD.finditer(text[:20000])):
+        w = m.group().lower()
+        for lang, words in _STOPWORDS.items():
+            if w in words:
+                counts[lang] += 1
+        if i > 3000:
+            break
+    if any(c in text[:20000] for c in "ñ¿¡"):
+        counts["es"] += 2
+    return "es" if counts["es"] > counts["en"] else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One term found in a text (SPEC: annotate MENTION), plus what was matched."""
+
+    start: int
+    end: int
+    text: str
+    concept: str
+    category: str
+    canonical: str
+    suggestion: str
+    flags: tuple[str, ...] = ()
+    term: str = ""
+    term_lang: str = ""
+    status: str = ""
+    match: str = ""
+    notes: str | None = None
+
+    def as_dict(self) -> dict:
+        """Return the SPEC's MENTION object (with termbank's extra fields)."""
+        out = {
+            "start": self.start, "end": self.end, "text": self.text, "concept": self.concept,
+            "category": self.category, "canonical": self.canonical, "suggestion": self.suggestion,
+            "flags": list(self.flags), "term": self.term, "term_lang": self.term_lang,
+            "status": self.status, "match": self.match,
+        }
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+@dataclass
+class Document:
+    """The annotations of one text."""
+
+    file: str
+    lang: str
+    text: str
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict:
+        """Return counts: mentions, concepts, flags, categories."""
+        flags = Counter(f for m in self.mentions for f in m.flags)
+        return {
+            "mentions": len(self.mentions),
+            "concepts": len({m.concept for m in self.mentions}),
+            "flags": dict(sorted(flags.items())),
+            "by_category": dict(sorted(Counter(m.category for m in self.mentions).items())),
+            "by_concept": dict(Counter(m.concept for m in self.mentions).most_common()),
+        }
+
+    def as_dict(self) -> dict:
+        """Return the SPEC's per-file JSON object."""
+        return {"file": self.file, "lang": self.lang, "mentions": [m.as_dict() for m in self.mentions],
+                "summary": self.summary}
+
+
+@dataclass(slots=True)
+class _Candidate:
+    start: int  # original offsets
+    end: int
+    fstart: int  # folded offsets
+    fend: int
+    concept: Concept
+    term: Term
+    term_pos: int
+    kind: str
+    rule: str
+    score: tuple
+
+
+def _role(term: Term) -> str:
+    """Return which forms compete with each other: full names, short forms, abbreviations."""
+    if term.type in ("abbreviation", "acronym"):
+        return "abbr"
+    if term.type == "shortForm":
+        return "short"
+    return "full"
+
+
+class Annotator:
+    """A compiled matcher over a :class:`TermIndex` (picklable, so it can be cached)."""
+
+    def __init__(self, index: TermIndex):
+        self.index = index
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+        for key in index.entries:
+            if key and key.strip():
+                self.automaton.add_word(key, key)
+        if len(self.automaton):
+            self.automaton.make_automaton()
+        self._forms: dict[tuple[str, int, str], str] = {}
+
+    # -- public ----------------------------------------------------------------------
+    def annotate(self, text: str, *, lang: str = "auto", to: str | None = None, file: str = "-") -> Document:
+        """Return the :class:`Document` of ``text``: every mention, sorted and disjoint."""
+        doc_lang = detect_language(text) if lang in (None, "auto") else base_language(lang)
+        folded = fold_with_offsets(text)
+        candidates = self._candidates(text, folded, doc_lang)
+        chosen = self._select(candidates, text, doc_lang)
+        mentions = self._finish(chosen, text, doc_lang, to)
+        return Document(file=file, lang=doc_lang, text=text, mentions=mentions)
+
+    # -- scanning --------------------------------------------------------------------
+    def _candidates(self, text: str, folded, doc_lang: str) -> list[_Candidate]:
+        ftext = folded.text
+        n = len(ftext)
+        out: list[_Candidate] = []
+        if not len(self.automaton):
+            return out
+        entries = self.index.entries
+        concepts = self.index.concepts
+        for fend_incl, key in self.automaton.iter(ftext):
+            fend = fend_incl + 1
+            fstart = fend - len(key)
+            # Whole words only, in the folded text.
+            if fstart > 0 and ftext[fstart - 1].isalnum():
+                continue
+            if fend < n and ftext[fend].isalnum():
+                continue
+            ostart, oend = folded.to_original(fstart, fend)
+            surface = text[ostart:oend]
+            for entry in entries[key]:
+                concept = concepts[entry.concept_id]
+                term = concept.terms[entry.term_index]
+                tlang = term.base_lang
+                if not entry.accepts_case(surface):
+                    continue
+                rule = term.match_rule
+                if rule == "capitalized" and not surface[:1].isupper():
+                    continue
+                if rule == "case" and entry.case_key is None:
+                    # A term whose match rule asks for its case although its type does not.
+                    form = self._form(concept, entry.term_index, entry.kind)
+                    if not entry._replace(case_key=fold_case(form)).accepts_case(surface):
+                        continue
+                foreign = tlang != doc_lang
+                if foreign and not self._neutral(concept, term):
+                    # A term of the other language: only names of several words count
+                    # (an English institution name left in a Spanish article).
+                    if len(surface.split()) < 2 or rule in ("title", "capitalized"):
+                        continue
+                exact = surface.casefold() == self._form(concept, entry.term_index, entry.kind).casefold()
+                case_ok = surface[:1].isupper() == term.text[:1].isupper()
+                score = (
+                    0 if not foreign else 1,
+                    0 if case_ok else 1,
+                    0 if exact else 1,
+                    0 if entry.kind == "term" else 1,
+                    {"preferred": 0, "admitted": 1}.get(term.status, 2),
+                )
+                end = oend
+                if term.text.endswith(".") and entry.kind in ("term", "joined") and text[oend:oend + 1] == ".":
+                    end = oend + 1  # the abbreviation's own period: "U.S.", "Gral."
+                out.append(_Candidate(ostart, end, fstart, fend, concept, term, entry.term_index, entry.kind,
+                                      rule, score))
+        return out
+
+    @staticmethod
+    def _neutral(concept: Concept, term: Term) -> bool:
+        """True when the same written form is listed in both languages (names, acronyms)."""
+        other = "es" if term.base_lang == "en" else "en"
+        return any(t.text == term.text for t in concept.terms_in(other))
+
+    def _form(self, concept: Concept, term_pos: int, kind: str) -> str:
+        """Return the written form (accents kept) that an index entry stands for."""
+        key = (concept.id, term_pos, kind)
+        form = self._forms.get(key)
+        if form is None:
+            term = concept.terms[term_pos]
+            form = term.text
+            if kind not in ("term", "joined"):
+                form = dict((k, f) for f, k in inflections(term.text, term.base_lang)).get(kind, term.text)
+            elif kind == "joined":
+                form = term.text.replace(" ", "")
+            self._forms[key] = form
+        return form
+
+    # -- match rules -------------------------------------------------------------------
+    def _select(self, candidates: list[_Candidate], text: str, doc_lang: str) -> list[_Candidate]:
+        """Return the leftmost-longest disjoint candidates that pass their match rules."""
+        by_span: dict[tuple[int, int], list[_Candidate]] = defaultdict(list)
+        for c in candidates:
+            by_span[(c.start, c.end)].append(c)
+        spans = sorted(by_span, key=lambda s: (s[0], -(s[1] - s[0])))
+        titled: set[str] = set()
+        chosen: list[_Candidate] = []
+        taken_end = -1
+        for span in spans:
+            if span[0] < taken_end:
+                continue
+            best = None
+            for c in sorted(by_span[span], key=lambda c: c.score):
+                if c.rule == "title" and not self._works_as_title(c, text, doc_lang, titled):
+                    continue
+                best = c
+                break
+            if best is None:
+                continue
+            if best.rule == "title" or best.concept.category in ("rank", "title"):
+                titled.add(best.concept.id)
+            chosen.append(best)
+            taken_end = span[1]
+        return chosen
+
+    def _works_as_title(self, c: _Candidate, text: str, doc_lang: str, titled: set[str]) -> bool:
+        """Return True when a rank or title word is used as one (see glossaries/README.md)."""
+        after = text[c.end:c.end + 60]
+        m = re.match(r"[ \t\u00a0]+([^\W\d_][\w'’.-]*)", after)
+        next_word = m.group(1) if m else ""
+        before = text[max(0, c.start - 60):c.start]
+        prev = re.search(r"([^\W_][\w'’.]*)[ \t\u00a0]*$", before)
+        prev_word = prev.group(1) if prev else ""
+        prev_char = before.rstrip()[-1:] if before.strip() else ""
+        sentence_start = not before.strip() or prev_char in _SENTENCE_END
+        surface = text[c.start:c.end]
+        # Before a personal name: "el general Ricardo Trevilla", "Gen. Guillot".
+        if next_word[:1].isupper() and not next_word.isupper():
+            return True
+        # Capitalized inside a sentence, not part of a longer name ("Juan Coronel").
+        if surface[:1].isupper() and not sentence_start:
+            if not (prev_word[:1].isupper() and prev_word.lower() not in _DETERMINERS.get(doc_lang, ())):
+                return True
+        determiners = _DETERMINERS.get(doc_lang, frozenset())
+        # "the general said" after a named general in the same document.
+        if c.concept.id in titled and prev_word.lower() in determiners:
+            return True
+        # A plural after a number: "60 generals", "dos mayores".
+        if c.kind in ("plural", "feminine-plural") and prev_word and _NUMBER.match(prev_word):
+            return True
+        return False
+
+    # -- flags, canonical, suggestion ---------------------------------------------------
+    def _finish(self, chosen: list[_Candidate], text: str, doc_lang: str, to: str | None) -> list[Mention]:
+        target_lang = "es" if doc_lang == "en" else "en"
+        if to and base_language(to) == doc_lang:
+            to = None
+        drafts = []
+        for c in chosen:
+            surface = text[c.start:c.end]
+            concept, term = c.concept, c.term
+            flags = []
+            form = self._form(concept, c.term_pos, c.kind)
+            listed = self._listed_exactly(concept, surface, term.base_lang)
+            if not listed and strip_accents(surface).casefold() == strip_accents(form).casefold() \
+                    and surface.casefold() != form.casefold():
+                flags.append("accent")
+            if term.status == "deprecated":
+                flags.append("deprecated")
+            if term.base_lang != doc_lang and not self._neutral(concept, term):
+                flags.append("untranslated")
+            canonical_term = self._canonical_term(concept, term, doc_lang if term.base_lang == doc_lang else term.base_lang)
+            canonical = self._inflect_like(canonical_term, c.kind) if canonical_term else form
+            if canonical_term is term and "accent" not in flags and term.status != "deprecated":
+                canonical = form
+            drafts.append((c, surface, flags, canonical, canonical_term))
+        # Inconsistency: the same concept written in competing forms of one role.
+        groups: dict[tuple[str, str, str], set] = defaultdict(set)
+        for c, surface, flags, canonical, _ in drafts:
+            groups[(c.concept.id, c.term.base_lang, _role(c.term))].add((c.term_pos, "accent" in flags))
+        mentions = []
+        for c, surface, flags, canonical, canonical_term in drafts:
+            forms = groups[(c.concept.id, c.term.base_lang, _role(c.term))]
+            if len(forms) > 1:
+                canonical_pos = c.concept.terms.index(canonical_term) if canonical_term in c.concept.terms else None
+                if c.term_pos != canonical_pos or "accent" in flags:
+                    flags.append("inconsistent")
+            notes = "; ".join(x for x in (c.concept.note, c.term.usage) if x) or None
+            mentions.append(
+                Mention(
+                    start=c.start, end=c.end, text=surface, concept=c.concept.id, category=c.concept.category,
+                    canonical=canonical, suggestion=self._suggest(c.concept, c.term, c.kind, target_lang, to),
+                    flags=tuple(flags), term=c.term.text, term_lang=c.term.lang, status=c.term.status,
+                    match=c.kind, notes=notes,
+                )
+            )
+        return mentions
+
+    def _listed_exactly(self, concept: Concept, surface: str, lang: str) -> bool:
+        """True when the surface is a listed form (or its inflection) with the same accents."""
+        s = surface.casefold()
+        for pos, t in enumerate(concept.terms):
+            if t.base_lang != lang:
+                continue
+            if t.text.casefold() == s:
+                return True
+            for form, _kind in inflections(t.text, t.base_lang):
+                if form.casefold() == s:
+                    return True
+        return False
+
+    @staticmethod
+    def _canonical_term(concept: Concept, term: Term, lang: str) -> Term | None:
+        """Return the listed term this language should use in place of ``term`` (same role)."""
+        role = _role(term)
+        same_lang = [t for t in concept.terms_in(lang) if t.status != "deprecated"]
+        if not same_lang:
+            return None
+        rank = {"preferred": 0, "admitted": 1}
+        same_role = [t for t in same_lang if _role(t) == role]
+        if term.status != "deprecated" and term in same_role and term.status == "preferred":
+            return term
+        pool = same_role or same_lang
+        return min(pool, key=lambda t: (rank.get(t.status, 2), t.lang.count("-")))
+
+    def _inflect_like(self, term: Term, kind: str) -> str:
+        if kind in ("term", "joined"):
+            return term.text
+        forms = dict((k, f) for f, k in inflections(term.text, term.base_lang))
+        if kind in forms:
+            return forms[kind]
+        if kind == "feminine-plural" and "plural" in forms:
+            return forms["plural"]
+        return term.text
+
+    def _suggest(self, concept: Concept, term: Term, kind: str, target_lang: str, to: str | None) -> str:
+        """Return the translation to use: same role (abbreviation for an abbreviation), inflected alike."""
+        pool = [t for t in concept.terms_in(target_lang) if t.status != "deprecated"]
+        if not pool:
+            return ""
+        role = _role(term)
+        same_role = [t for t in pool if _role(t) == role] or pool
+        want = (to or "").lower()
+        rank = {"preferred": 0, "admitted": 1}
+
+        def key(t: Term):
+            loc = 0 if want and t.lang.lower() == want else (1 if "-" not in t.lang else 2)
+            return (loc if want else 0, rank.get(t.status, 2), {"fullForm": 0}.get(t.type, 1))
+
+        best = min(same_role, key=key)
+        if kind in ("plural", "feminine-plural"):
+            forms = dict((k, f) for f, k in inflections(best.text, best.base_lang))
+            return forms.get("plural", best.text)
+        if kind == "feminine":
+            forms = dict((k, f) for f, k in inflections(best.text, best.base_lang))
+            return forms.get("feminine", best.text)
+        return best.text
+
+
+def annotate_texts(annotator: Annotator, items: Iterable[tuple[str, str]], **kwargs) -> Iterable[Document]:
+    """Yield the Document of each ``(name, text)`` pair."""
+    for name, text in items:
+        yield annotator.annotate(text, file=name, **kwargs)
