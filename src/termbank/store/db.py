@@ -189,8 +189,6 @@ class Store:
 
     def upgrade(self, revision: str = "head") -> None:
         """Create or upgrade the schema to the newest migration (or to ``revision``)."""
-        from alembic import command
-
         if revision == "head" and self.exists() and self.schema_revision() == head_revision():
             return  # the common case: no write transaction at every start
         if self.sqlite_path is not None:
@@ -198,13 +196,39 @@ class Store:
                 self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{self.safe_url}: cannot create the database folder: {exc.strerror}") from None
-        cfg = _alembic_config()
         try:
-            with self.write_engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, revision)
+            self._migrate("upgrade", revision)
         except DBAPIError as exc:
             raise StoreError(f"{self.safe_url}: cannot create or upgrade schema: {_short(exc)}") from None
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to an earlier migration (for developers and tests)."""
+        self._migrate("downgrade", revision)
+
+    def _migrate(self, direction: str, revision: str) -> None:
+        from alembic import command
+
+        cfg = _alembic_config()
+        with self.write_engine.connect() as conn:
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                # Batch migrations recreate a table (copy, drop, rename); with foreign keys
+                # on, dropping ``concept`` would cascade and delete every term. The pragma
+                # only works outside a transaction (alembic docs: batch.rst), so it is set
+                # on the driver connection before SQLAlchemy begins one.
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    getattr(command, direction)(cfg, revision)
+                    if sqlite:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(f"{self.safe_url}: migration to {revision} broke "
+                                             f"{len(broken)} foreign keys; nothing was changed")
+            finally:
+                if sqlite:
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
     def revision(self) -> tuple[int, int]:
         """Return the (terms, tm) change counters used to key caches."""
