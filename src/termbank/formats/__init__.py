@@ -1,0 +1,112 @@
+"""File formats: a registry of readers and writers between bytes and termbank model objects.
+
+>>> sorted(FORMATS)
+['csv', 'deepl', 'google', 'html', 'json', 'md', 'pairs', 'tbx', 'tmx', 'tsv']
+>>> get_format("TBX").kind, get_format("tmx").kind
+('terms', 'tm')
+
+Readers never write anywhere and raise :class:`~termbank.errors.FormatError` (file and
+line) for anything they cannot read; the caller stores the result all or nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import FormatError, UsageError
+from .base import HEAD_SIZE, Format, ReadResult, bom_encoding
+from .delimited import DeeplTsv, GoogleCsv, PairsCsv, TermbankCsv, TermbankTsv
+from .markup import HtmlFormat, JsonFormat, MarkdownFormat
+from .tbx import TbxFormat
+from .tmx import TmxFormat
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "ReadResult",
+    "get_format",
+    "detect_format",
+    "read_bytes",
+    "read_file",
+    "readable_formats",
+    "writable_formats",
+]
+
+# Detection order matters when several sniffers accept a file: the most specific
+# layouts come first (a termbank CSV header also looks like a two-column CSV).
+_ORDER = (TbxFormat, TmxFormat, JsonFormat, PairsCsv, TermbankCsv, TermbankTsv, GoogleCsv, DeeplTsv,
+          MarkdownFormat, HtmlFormat)
+
+# When the content matches nothing, the extension picks the reader that will explain best
+# what is wrong: termbank's own layouts for .csv/.tsv.
+_FALLBACK = (TbxFormat, TmxFormat, JsonFormat, TermbankCsv, TermbankTsv)
+
+#: Every format by name, built from the classes' own ``name`` attributes.
+FORMATS: dict[str, type[Format]] = {cls.name: cls for cls in _ORDER}
+
+
+def get_format(name: str) -> Format:
+    """Return the format called ``name`` (case-insensitive); raise UsageError if unknown."""
+    cls = FORMATS.get(name.strip().lower())
+    if cls is None:
+        raise UsageError(f"unknown format {name!r}; use one of {', '.join(sorted(FORMATS))}")
+    return cls()
+
+
+def readable_formats() -> list[str]:
+    """Return the names of the formats that can be imported."""
+    return [cls.name for cls in _ORDER if cls.can_read()]
+
+
+def writable_formats() -> list[str]:
+    """Return the names of the formats that can be exported."""
+    return [cls.name for cls in _ORDER if cls.can_write()]
+
+
+def detect_format(data: bytes, filename: str = "") -> Format:
+    """Return the readable format of ``data``: by content first, the file extension as a hint.
+
+    When several formats accept the content, the one whose extension matches wins,
+    else the most specific. When none does, a format known by the extension is
+    returned so that its reader explains what is wrong; otherwise FormatError.
+    """
+    head = data[:HEAD_SIZE]
+    ext = Path(filename).suffix.lower() if filename else ""
+    readers = [cls() for cls in _ORDER if cls.can_read()]
+    matches = [f for f in readers if f.sniff(head)]
+    if matches:
+        for f in matches:
+            if ext and ext in f.extensions:
+                return f
+        return matches[0]
+    for cls in _FALLBACK:
+        if ext and ext in cls.extensions:
+            return cls()
+    if not data.strip():
+        raise FormatError("empty file", filename or None, 1)
+    nul = data.find(b"\x00")
+    if nul >= 0 and bom_encoding(data)[0] is None:
+        raise FormatError("binary data (NUL byte), or UTF-16 without a byte-order mark",
+                          filename or None, data.count(b"\n", 0, nul) + 1)
+    raise FormatError("cannot tell the format of this file (not TBX, TMX, CSV/TSV or termbank JSON); "
+                      "name it with --format", filename or None, 1)
+
+
+def read_bytes(data: bytes, filename: str = "<input>", format: str = "auto", **options) -> ReadResult:
+    """Return what the reader of ``format`` (or the detected one) finds in ``data``."""
+    fmt = detect_format(data, filename) if format == "auto" else get_format(format)
+    if not fmt.can_read():
+        raise UsageError(f"format {fmt.name!r} can only be exported")
+    result = fmt.read(data, filename, **options)
+    result.format = result.format or fmt.name
+    return result
+
+
+def read_file(path: str | Path, format: str = "auto", **options) -> ReadResult:
+    """Return what is in the file at ``path`` (see :func:`read_bytes`); nothing is written."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
+    return read_bytes(data, str(path), format, **options)

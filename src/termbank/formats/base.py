@@ -1,0 +1,480 @@
+"""Format protocol: :class:`ReadResult` and the :class:`Format` base class, plus shared helpers.
+
+Every format module (``tbx``, ``tmx``, ``delimited``, ``markup``) subclasses :class:`Format`
+and declares ``name``, ``extensions`` and ``kind``. Readers are pure: bytes in,
+:class:`ReadResult` out, nothing written anywhere. Every problem with the input is a
+:class:`~termbank.errors.FormatError` naming the file and, where known, the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from babel import Locale
+from lxml import etree
+
+from ..errors import FormatError
+from ..langs import normalize_tag
+from ..model import Concept, Term, TMUnit
+
+__all__ = [
+    "ReadResult",
+    "Format",
+    "LanguageTags",
+    "HEAD_SIZE",
+    "decode_text",
+    "parse_xml",
+    "xml_root_name",
+    "is_xml_id",
+    "slug",
+    "unique_id",
+    "concept_id_from",
+    "xml_safe",
+    "escape_formula",
+    "unescape_formula",
+    "default_statuses",
+    "require_languages",
+    "counted",
+]
+
+#: How many leading bytes :meth:`Format.sniff` gets.
+HEAD_SIZE = 65536
+
+
+@dataclass
+class ReadResult:
+    """What a reader found: concepts or units, and a human report of what it did."""
+
+    concepts: list[Concept] = field(default_factory=list)
+    units: list[TMUnit] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)
+    skipped: int = 0
+    merged: int = 0
+    format: str = ""
+
+
+class Format:
+    """Base class of a file format: content sniffing, a reader and/or a writer.
+
+    Subclasses override :meth:`read` and/or :meth:`write`; :meth:`can_read` and
+    :meth:`can_write` tell which. Instances hold no state.
+    """
+
+    name: ClassVar[str] = ""
+    extensions: ClassVar[tuple[str, ...]] = ()
+    kind: ClassVar[str] = "terms"  # "terms" (concepts) or "tm" (translation units)
+    description: ClassVar[str] = ""
+
+    def sniff(self, head: bytes) -> bool:
+        """Return True if ``head`` (the first bytes of a file) looks like this format."""
+        return False
+
+    def read(self, data: bytes, filename: str = "<input>", **options) -> ReadResult:
+        """Return the concepts or units in ``data``; raise FormatError naming file and line."""
+        raise NotImplementedError(f"{self.name}: export only")
+
+    def write(self, items: Iterable, **options) -> bytes:
+        """Return the file bytes for ``items`` (concepts or units)."""
+        raise NotImplementedError(f"{self.name}: import only")
+
+    @classmethod
+    def can_read(cls) -> bool:
+        """True when the format has a reader."""
+        return cls.read is not Format.read
+
+    @classmethod
+    def can_write(cls) -> bool:
+        """True when the format has a writer."""
+        return cls.write is not Format.write
+
+    def __repr__(self) -> str:
+        return f"<Format {self.name}>"
+
+
+# -- text decoding ---------------------------------------------------------------------
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def bom_encoding(data: bytes) -> tuple[str | None, int]:
+    """Return (encoding, BOM length) for a byte-order mark at the start, else (None, 0).
+
+    >>> bom_encoding(b"\\xef\\xbb\\xbfid"), bom_encoding(b"id")
+    (('utf-8', 3), (None, 0))
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return enc, len(bom)
+    return None, 0
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode_text(data: bytes, filename: str, encoding: str | None = None) -> str:
+    """Return ``data`` decoded: BOM-marked UTF-8/16/32, else strict UTF-8 (or ``encoding``).
+
+    Latin-1 or cp1252 input is refused with the line of the first byte that is not
+    UTF-8, unless the caller names the encoding. NUL bytes without a UTF-16/32 BOM
+    mean UTF-16 without a byte-order mark or binary data, and are refused too.
+
+    >>> decode_text("año".encode("utf-8"), "x.csv")
+    'año'
+    >>> decode_text(b"\\xef\\xbb\\xbfid", "x.csv")
+    'id'
+    """
+    if not data:
+        raise FormatError("empty file", filename, 1)
+    enc, skip = bom_encoding(data)
+    if enc is None and encoding:
+        enc = encoding
+    if enc is None:
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise FormatError(
+                "NUL byte: binary data, or UTF-16 without a byte-order mark (save as UTF-8)",
+                filename, _line_at(data, nul))
+        enc = "utf-8"
+    try:
+        text = data[skip:].decode(enc)
+    except UnicodeDecodeError as exc:
+        line = _line_at(data, skip + exc.start) if enc.startswith("utf-8") else None
+        hint = "" if encoding else " (convert it to UTF-8, or name the encoding)"
+        raise FormatError(f"not valid {enc.upper()} at byte {skip + exc.start}{hint}", filename, line) from None
+    except LookupError:
+        raise FormatError(f"unknown encoding {encoding!r}", filename) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise FormatError("NUL character in text", filename, line)
+    return text
+
+
+def scan_text(head: bytes) -> str:
+    """Return ``head`` decoded leniently for sniffing (BOM-aware, errors replaced)."""
+    enc, skip = bom_encoding(head)
+    if enc is None:
+        if head[:4] in (b"<\x00?\x00", b"<\x00<\x00"):
+            enc = "utf-16-le"
+        elif head[:4] in (b"\x00<\x00?",):
+            enc = "utf-16-be"
+        else:
+            enc = "utf-8"
+    body = head[skip:]
+    if enc.startswith("utf-16"):
+        body = body[: len(body) - len(body) % 2]
+    elif enc.startswith("utf-32"):
+        body = body[: len(body) - len(body) % 4]
+    return body.decode(enc, errors="replace")
+
+
+# -- XML -------------------------------------------------------------------------------
+_PROLOG = re.compile(
+    r"""\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)""", re.S | re.I)
+_ROOT = re.compile(r"\s*<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+
+
+def xml_root_name(head: bytes) -> str | None:
+    """Return the local name of the root element of an XML head, or None if not XML.
+
+    >>> xml_root_name(b'<?xml version="1.0"?>\\n<!-- c --><tmx version="1.4">')
+    'tmx'
+    >>> xml_root_name(b"id,en,es") is None
+    True
+    """
+    text = scan_text(head)
+    pos = 0
+    while True:
+        m = _PROLOG.match(text, pos)
+        if not m:
+            break
+        pos = m.end()
+    m = _ROOT.match(text, pos)
+    return m.group(2) if m else None
+
+
+def _xml_parser() -> etree.XMLParser:
+    # No entity substitution, no network, no DTD loading, default size limits: the
+    # parser never fetches or expands anything the file asks for.
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+        dtd_validation=False, remove_blank_text=False, collect_ids=False,
+    )
+
+
+def parse_xml(data: bytes, filename: str) -> etree._Element:
+    """Return the root element of an XML document parsed safely.
+
+    Refused with :class:`FormatError`: empty input, NUL bytes without a UTF-16/32
+    byte-order mark (XML 1.0 appendix F: UTF-16 needs a BOM), anything not
+    well-formed, and any DOCTYPE that declares entities (entity expansion, e.g.
+    "billion laughs", and external entities such as ``file:///etc/passwd``).
+    """
+    if not data or not data.strip():
+        raise FormatError("empty file", filename, 1)
+    enc, _ = bom_encoding(data)
+    if enc is None or enc == "utf-8":
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise FormatError(
+                "NUL byte: binary data, or UTF-16 without a byte-order mark (XML 1.0 requires one)",
+                filename, _line_at(data, nul))
+    try:
+        root = etree.fromstring(data, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        msg = exc.msg or str(exc)
+        if "ntit" in msg:  # "Entity 'x' not defined", "Detected an entity reference loop"
+            msg = f"entity references are refused: {msg}"
+        raise FormatError(f"not well-formed XML: {msg}", filename, exc.lineno or None) from None
+    except (ValueError, etree.LxmlError) as exc:  # e.g. an unsupported declared encoding
+        raise FormatError(f"cannot parse XML: {exc}", filename, 1) from None
+    if root is None:
+        raise FormatError("no root element", filename, 1)
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None:
+        entities = list(dtd.iterentities())
+        if entities:
+            names = ", ".join(sorted({e.name for e in entities})[:5])
+            raise FormatError(
+                f"the DOCTYPE declares entities ({names}); entity declarations are refused "
+                "(entity expansion and external entities are not allowed)",
+                filename, _doctype_line(data))
+    for node in root.iter(etree.Entity):
+        raise FormatError(f"entity reference {node.text} is refused", filename, node.sourceline)
+    return root
+
+
+def _doctype_line(data: bytes) -> int | None:
+    text = scan_text(data[: 1 << 20])
+    pos = text.upper().find("<!DOCTYPE")
+    return text.count("\n", 0, pos) + 1 if pos >= 0 else None
+
+
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Return ``text`` without the control characters XML 1.0 cannot hold.
+
+    >>> xml_safe("a\\x01b\\tc")
+    'ab\\tc'
+    """
+    return _INVALID_XML_CHARS.sub("", text)
+
+
+def collapse(text: str | None) -> str:
+    """Return ``text`` with runs of whitespace collapsed to one space and trimmed.
+
+    >>> collapse("  open\\n\\t\\tcluster ")
+    'open cluster'
+    """
+    return " ".join((text or "").split())
+
+
+# -- languages -------------------------------------------------------------------------
+_TERRITORIES = frozenset(Locale("en").territories)
+
+
+class LanguageTags:
+    """Normalizes the language codes of one file, remembering what it changed.
+
+    Codes are matched case-insensitively (``EN-US``, ``en_us``). A region subtag that
+    is no real region (``es_XX``, used by some MT glossaries as "generic Spanish") is
+    dropped, keeping the language, and that is reported once per code.
+    """
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self._cache: dict[str, str] = {}
+        self.report: list[str] = []
+
+    def __call__(self, raw: str | None, line: int | None = None) -> str:
+        """Return the BCP 47 tag for ``raw``; raise FormatError if it is no language."""
+        key = (raw or "").strip()
+        if key in self._cache:
+            return self._cache[key]
+        if not key:
+            raise FormatError("missing language code", self.filename, line)
+        tag = normalize_tag(key)
+        if tag is None:
+            raise FormatError(f"unknown language code {raw!r}", self.filename, line)
+        parts = tag.split("-")
+        if len(parts) > 1 and parts[-1] not in _TERRITORIES and not parts[-1].istitle():
+            base = "-".join(parts[:-1])
+            self.report.append(f"language code {raw!r} has no real region; read as {base!r}")
+            tag = base
+        self._cache[key] = tag
+        return tag
+
+
+def require_languages(concepts: Iterable[Concept], filename: str, line: int | None = None,
+                      minimum: int = 2) -> set[str]:
+    """Return the base languages used; raise FormatError when there are fewer than ``minimum``.
+
+    termbank is bilingual, so a file needs terms in two languages (individual concepts
+    may still be monolingual). Readers take a ``min_languages`` option to lower this.
+    """
+    langs = {t.base_lang for c in concepts for t in c.terms}
+    if not langs:
+        raise FormatError("no terms in any language", filename, line)
+    if len(langs) < minimum:
+        raise FormatError(
+            f"terms in one language only ({', '.join(sorted(langs))}); a termbank glossary "
+            "needs at least two languages", filename, line)
+    return langs
+
+
+def default_statuses(terms: list[Term], explicit: list[bool]) -> list[Term]:
+    """Return terms where those without an explicit status get one.
+
+    The first term of each language is ``preferred`` unless another term of that
+    language is explicitly preferred; the others are ``admitted`` (the rule of
+    glossaries/README.md).
+    """
+    from dataclasses import replace
+
+    preferred_langs = {t.base_lang for t, e in zip(terms, explicit) if e and t.status == "preferred"}
+    seen: set[str] = set()
+    out = []
+    for t, e in zip(terms, explicit):
+        if not e:
+            lang = t.base_lang
+            status = "preferred" if lang not in seen and lang not in preferred_langs else "admitted"
+            t = replace(t, status=status)
+        seen.add(t.base_lang)
+        out.append(t)
+    return out
+
+
+# -- ids -------------------------------------------------------------------------------
+_NCNAME = re.compile(r"^[^\W\d][\w.\-]*$")
+
+
+def is_xml_id(value: str) -> bool:
+    """Return True if ``value`` can be an XML ID (an NCName), as TBX requires for concept ids.
+
+    >>> is_xml_id("rank-lt-gen"), is_xml_id("c1"), is_xml_id("254003"), is_xml_id("a b")
+    (True, True, False, False)
+    """
+    return bool(_NCNAME.match(value)) and ":" not in value
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """Return a lower-case ASCII slug of ``text`` (letters, digits and hyphens).
+
+    >>> slug("Secretaría de la Defensa Nacional"), slug("COVID-19"), slug("tico19-facebook_f_en-es_XX")
+    ('secretaria-de-la-defensa-nacional', 'covid-19', 'tico19-facebook-f-en-es-xx')
+    """
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    out = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return out[:limit].strip("-")
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    """Return ``base`` or ``base-2``, ``base-3``... not in ``taken``, and add it to ``taken``.
+
+    >>> taken = {"covid-19"}
+    >>> unique_id("covid-19", taken), unique_id("covid-19", taken)
+    ('covid-19-2', 'covid-19-3')
+    """
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def concept_id_from(raw: str, prefix: str) -> str:
+    """Return a concept id for a raw id: kept when it is a valid XML ID, else prefixed.
+
+    >>> concept_id_from("c12", "iate"), concept_id_from("254003", "iate")
+    ('c12', 'iate-254003')
+    """
+    raw = raw.strip()
+    if is_xml_id(raw):
+        return raw
+    cleaned = re.sub(r"[^\w.\-]+", "-", raw).strip("-")
+    return f"{prefix}-{cleaned}" if cleaned else prefix
+
+
+def id_prefix(filename: str) -> str:
+    """Return an id prefix made from a file name: ``glossaries/My File.csv`` -> ``my-file``.
+
+    >>> id_prefix("/tmp/tico19-facebook_f_en-es_XX.csv"), id_prefix("-"), id_prefix("2024.tsv")
+    ('tico19-facebook-f-en-es-xx', 'import', 'g-2024')
+    """
+    stem = re.split(r"[\\/]", filename)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    s = slug(stem, 40) or "import"
+    return s if s[0].isalpha() else f"g-{s}"
+
+
+# -- spreadsheets ----------------------------------------------------------------------
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def escape_formula(cell: str) -> str:
+    """Return ``cell`` made inert for spreadsheets: a leading ``'`` before ``= + - @``, tab, CR.
+
+    Cells that already start with quotes followed by such a character get one more
+    quote, so :func:`unescape_formula` gives back exactly the original text.
+
+    >>> escape_formula("=HYPERLINK(1)"), escape_formula("-ism"), escape_formula("plain")
+    ("'=HYPERLINK(1)", "'-ism", 'plain')
+    >>> unescape_formula(escape_formula("'=x")) == "'=x"
+    True
+    """
+    if cell.startswith(_FORMULA_START) or _ESCAPED.match(cell):
+        return "'" + cell
+    return cell
+
+
+def unescape_formula(cell: str) -> str:
+    """Undo :func:`escape_formula` (only that: other leading quotes are kept).
+
+    >>> unescape_formula("'=SUM(A1)"), unescape_formula("'tis")
+    ('=SUM(A1)', "'tis")
+    """
+    if _ESCAPED.match(cell):
+        return cell[1:]
+    return cell
+
+
+# -- reporting -------------------------------------------------------------------------
+def counted(counter: Counter, limit: int = 12) -> str:
+    """Return ``"a ×3, b ×1"`` for a Counter, most common first.
+
+    >>> counted(Counter({"reliabilityCode": 10, "termLocation": 2}))
+    'reliabilityCode ×10, termLocation ×2'
+    """
+    items = counter.most_common()
+    text = ", ".join(f"{k} ×{v}" for k, v in items[:limit])
+    if len(items) > limit:
+        text += f", … ({len(items) - limit} more)"
+    return text
+
+
+def line_list(lines: list[int], limit: int = 8) -> str:
+    """Return ``"lines 3, 5, 9"`` (shortened when long).
+
+    >>> line_list([308, 309, 310]), line_list([4])
+    ('lines 308, 309, 310', 'line 4')
+    """
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    if len(lines) > limit:
+        return f"lines {', '.join(map(str, lines[:limit]))}, … {lines[-1]}"
+    return f"lines {', '.join(map(str, lines))}"

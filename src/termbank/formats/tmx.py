@@ -1,0 +1,439 @@
+"""TMX: translation units from TMX 1.1-1.4b files, and TMX 1.4b export valid against tmx14.dtd.
+
+Reading
+    * Encodings: whatever the XML declares, UTF-8 with or without BOM, UTF-16 LE/BE with
+      BOM (UTF-16 without a BOM is refused, as XML 1.0 appendix F requires a BOM).
+    * Languages: ``xml:lang`` (TMX 1.4) or ``lang`` (TMX 1.1), case-insensitive
+      (``EN-US`` = ``en-us`` -> ``en-US``).
+    * Source: the ``tu``'s ``srclang``, else the header's. It matches a ``tuv`` exactly,
+      else by base language (``en`` finds ``en-GB``). ``*all*`` (any variant may be the
+      source) takes the first ``tuv``. A ``tu`` with more than two ``tuv`` gives one unit
+      per (source, other variant), in document order.
+    * Inline codes (TMX 1.4b section 3.6): ``inline="strip"`` (default) keeps the text
+      only: ``bpt/ept/it/ph/ut`` hold native codes and are dropped with their ``sub``
+      sub-flows, ``hi`` keeps its text. ``inline="keep"`` keeps the segment content as
+      TMX markup (``The <bpt i="1">&lt;b></bpt>cat``) so a later ``write(inline="keep")``
+      gives the codes back. Strip is the default because the translation memory
+      matches and displays plain text.
+    * Unbalanced ``bpt``/``ept`` pairs (the DTD cannot catch them) are reported as a
+      warning and the unit is kept: its text is still usable, and the codes are
+      dropped in strip mode anyway.
+    * Units whose source or target is empty (after stripping codes) are skipped and
+      counted in the report.
+
+Unit fields: ``tuid`` -> ``id`` (``tuid-2``... when one ``tu`` gives several units),
+``creationid``/``creationdate`` -> ``created_by``/``created_at`` (the ``tu``'s, else the
+target ``tuv``'s), ``prop type="x-origin"`` -> ``origin``, ``note`` elements and
+``prop type="note"`` -> ``note``, other ``tu`` props -> ``props``; props of the source
+and target ``tuv`` -> ``props`` as ``source:TYPE`` / ``target:TYPE``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+from lxml import etree
+
+from .. import __version__
+from ..errors import FormatError
+from ..model import TMUnit
+from .base import Format, LanguageTags, ReadResult, counted, line_list, parse_xml, xml_root_name, xml_safe
+
+__all__ = ["TmxFormat", "INLINE_TAGS"]
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+#: TMX 1.4b inline elements (``ut`` is deprecated but still read).
+INLINE_TAGS = frozenset({"bpt", "ept", "it", "ph", "hi", "ut", "sub"})
+_CODE_TAGS = frozenset({"bpt", "ept", "it", "ph", "ut"})
+_TMX_DATE = "%Y%m%dT%H%M%SZ"
+
+
+def parse_tmx_date(value: str | None) -> datetime | None:
+    """Return a TMX date (``YYYYMMDDThhmmssZ``, UTC) as an aware datetime, or None.
+
+    >>> parse_tmx_date("20020523T091200Z")
+    datetime.datetime(2002, 5, 23, 9, 12, tzinfo=datetime.timezone.utc)
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return datetime.strptime(value, _TMX_DATE).replace(tzinfo=timezone.utc)
+    except ValueError:
+        pass
+    try:  # ISO 8601, written by some tools
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def format_tmx_date(d: datetime) -> str:
+    """Return ``d`` as a TMX 1.4b date (UTC; naive datetimes are taken as UTC).
+
+    >>> format_tmx_date(datetime(2024, 1, 2, 3, 4, 5))
+    '20240102T030405Z'
+    """
+    if d.tzinfo is not None:
+        d = d.astimezone(timezone.utc)
+    return d.strftime(_TMX_DATE)
+
+
+def _elements(el: etree._Element) -> list[etree._Element]:
+    return [ch for ch in el if isinstance(ch.tag, str)]
+
+
+def seg_text(seg: etree._Element) -> str:
+    """Return the plain text of a ``seg``: native codes dropped, ``hi`` text kept.
+
+    >>> seg_text(etree.fromstring('<seg>The <bpt i="1">&lt;b></bpt>big<ept i="1">&lt;/b></ept> <hi>cat</hi></seg>'))
+    'The big cat'
+    """
+    parts = [seg.text or ""]
+    for ch in seg:
+        if isinstance(ch.tag, str) and ch.tag == "hi":
+            parts.append(seg_text(ch))
+        parts.append(ch.tail or "")
+    return "".join(parts)
+
+
+def seg_markup(seg: etree._Element) -> str:
+    """Return the content of a ``seg`` as TMX markup (text escaped, comments dropped).
+
+    >>> seg_markup(etree.fromstring('<seg>a &lt; b <ph x="1">&lt;br/></ph></seg>'))
+    'a &lt; b <ph x="1">&lt;br/&gt;</ph>'
+    """
+    parts = [_escape(seg.text or "")]
+    for ch in seg:
+        if isinstance(ch.tag, str):
+            parts.append(_markup(ch))
+        parts.append(_escape(ch.tail or ""))
+    return "".join(parts)
+
+
+def _markup(el: etree._Element) -> str:
+    attrs = "".join(f' {k}="{_escape(v, True)}"' for k, v in el.attrib.items())
+    inner = seg_markup(el)
+    return f"<{el.tag}{attrs}>{inner}</{el.tag}>"
+
+
+def _escape(text: str, attr: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if attr else text
+
+
+def unbalanced_codes(seg: etree._Element) -> list[str]:
+    """Return the problems with ``bpt``/``ept`` pairing in a segment (empty when fine).
+
+    >>> unbalanced_codes(etree.fromstring('<seg><ept i="1"/><bpt i="2"/></seg>'))
+    ['ept i=1 without a bpt', 'bpt i=2 without an ept']
+    """
+    open_: dict[str, int] = {}
+    problems = []
+    for el in seg.iter("bpt", "ept"):
+        i = el.get("i", "?")
+        if el.tag == "bpt":
+            if i in open_:
+                problems.append(f"two bpt with i={i}")
+            open_[i] = 1
+        elif i in open_:
+            del open_[i]
+        else:
+            problems.append(f"ept i={i} without a bpt")
+    problems.extend(f"bpt i={i} without an ept" for i in open_)
+    return problems
+
+
+class _Reader:
+    def __init__(self, filename: str, inline: str, source_lang: str | None, target_lang: str | None):
+        if inline not in ("strip", "keep"):
+            raise FormatError(f"inline must be 'strip' or 'keep', not {inline!r}", filename)
+        self.filename = filename
+        self.inline = inline
+        self.langs = LanguageTags(filename)
+        self.want_source = source_lang
+        self.want_target = target_lang
+        self.empty: list[int] = []
+        self.unbalanced: list[int] = []
+        self.filtered = 0
+        self.no_srclang = False
+        self.bad_dates = 0
+        self.ignored_attrs: Counter = Counter()
+
+    def fail(self, message: str, el: etree._Element | None) -> FormatError:
+        return FormatError(message, self.filename, el.sourceline if el is not None else None)
+
+    def read(self, root: etree._Element) -> ReadResult:
+        if root.tag != "tmx":
+            raise self.fail(f"root element <{etree.QName(root).localname}> is not <tmx>", root)
+        header = body = None
+        for ch in _elements(root):
+            if ch.tag == "header" and header is None:
+                header = ch
+            elif ch.tag == "body" and body is None:
+                body = ch
+            else:
+                raise self.fail(f"unexpected <{ch.tag}> in <tmx> (TMX 1.4b: header, then body)", ch)
+        if header is None:
+            raise self.fail("no <header> (TMX 1.4b requires one)", root)
+        if body is None:
+            raise self.fail("no <body>: the file holds no translation units", root)
+        header_src = header.get("srclang")
+        units: list[TMUnit] = []
+        n_tu = 0
+        for tu in _elements(body):
+            if tu.tag != "tu":
+                raise self.fail(f"unexpected <{tu.tag}> in <body> (TMX 1.4b allows only <tu>)", tu)
+            n_tu += 1
+            units.extend(self.tu(tu, header_src))
+        return ReadResult(units=units, report=self.summary(root, n_tu, units),
+                          skipped=len(self.empty) + self.filtered, format="tmx")
+
+    def summary(self, root: etree._Element, n_tu: int, units: list[TMUnit]) -> list[str]:
+        pairs = Counter(f"{u.source_lang}→{u.target_lang}" for u in units)
+        version = root.get("version") or "?"
+        lines = [f"read {len(units)} translation units from {n_tu} <tu> (TMX {version}, inline codes "
+                 f"{'kept as markup' if self.inline == 'keep' else 'stripped'})"
+                 + (f": {counted(pairs)}" if pairs else "")]
+        if self.empty:
+            lines.append(f"skipped {len(self.empty)} units with an empty source or target ({line_list(self.empty)})")
+        if self.filtered:
+            lines.append(f"skipped {self.filtered} units in other languages than asked for")
+        if self.unbalanced:
+            lines.append(f"warning: {len(self.unbalanced)} segments have unbalanced bpt/ept pairs "
+                         f"({line_list(self.unbalanced)}); kept as they are")
+        if self.no_srclang:
+            lines.append("no srclang (or srclang=\"*all*\"): the first <tuv> of each <tu> is the source")
+        if self.bad_dates:
+            lines.append(f"ignored {self.bad_dates} unreadable dates")
+        lines.extend(self.langs.report)
+        return lines
+
+    def tu(self, tu: etree._Element, header_src: str | None) -> list[TMUnit]:
+        notes: list[str] = []
+        props: dict[str, str] = {}
+        origin = None
+        variants = []
+        for ch in _elements(tu):
+            if ch.tag == "tuv":
+                variants.append(self.tuv(ch))
+            elif variants:
+                raise self.fail(f"<{ch.tag}> after <tuv> (TMX 1.4b: note and prop come first)", ch)
+            elif ch.tag == "note":
+                notes.append((ch.text or "").strip())
+            elif ch.tag == "prop":
+                kind = ch.get("type") or ""
+                value = (ch.text or "").strip()
+                if kind == "x-origin" and origin is None:
+                    origin = value
+                elif kind == "note":
+                    notes.append(value)
+                else:
+                    _add_prop(props, kind, value)
+            else:
+                raise self.fail(f"unexpected <{ch.tag}> in <tu>", ch)
+        if len(variants) < 2:
+            raise self.fail(f"<tu> has {len(variants)} <tuv>: a translation unit needs a source and "
+                            "at least one target", tu)
+        src_raw = tu.get("srclang") or header_src
+        src = self.source_index(src_raw, variants, tu)
+        s_lang, s_text, s_tuv, s_notes, s_props = variants[src]
+        targets = [v for i, v in enumerate(variants) if i != src]
+        out = []
+        tuid = tu.get("tuid")
+        for n, (t_lang, t_text, t_tuv, t_notes, t_props) in enumerate(targets, 1):
+            if not s_text.strip() or not t_text.strip():
+                self.empty.append(t_tuv.sourceline or 0)
+                continue
+            if not (_lang_ok(s_lang, self.want_source) and _lang_ok(t_lang, self.want_target)):
+                self.filtered += 1
+                continue
+            unit_props = dict(props)
+            for k, v in s_props.items():
+                unit_props[f"source:{k}"] = v
+            for k, v in t_props.items():
+                unit_props[f"target:{k}"] = v
+            created = tu.get("creationdate") or t_tuv.get("creationdate")
+            when = parse_tmx_date(created)
+            if created and when is None:
+                self.bad_dates += 1
+            note = "\n".join(dict.fromkeys(x for x in notes + s_notes + t_notes if x)) or None
+            uid = tuid if tuid is None or len(targets) == 1 else (tuid if n == 1 else f"{tuid}-{n}")
+            out.append(TMUnit(
+                source_lang=s_lang, source=s_text, target_lang=t_lang, target=t_text, id=uid,
+                origin=origin, created_by=tu.get("creationid") or t_tuv.get("creationid"),
+                created_at=when, note=note, props=unit_props,
+            ))
+        return out
+
+    def tuv(self, tuv: etree._Element):
+        raw = tuv.get(XML_LANG) or tuv.get("lang")
+        if not raw:
+            raise self.fail("<tuv> without xml:lang", tuv)
+        lang = self.langs(raw, tuv.sourceline)
+        segs, notes, props = [], [], {}
+        for ch in _elements(tuv):
+            if ch.tag == "seg":
+                segs.append(ch)
+            elif segs:
+                raise self.fail(f"<{ch.tag}> after <seg> (TMX 1.4b: a tuv ends with its seg)", ch)
+            elif ch.tag == "note":
+                notes.append((ch.text or "").strip())
+            elif ch.tag == "prop":
+                _add_prop(props, ch.get("type") or "", (ch.text or "").strip())
+            else:
+                raise self.fail(f"unexpected <{ch.tag}> in <tuv>", ch)
+        if len(segs) != 1:
+            raise self.fail(f"<tuv> has {len(segs)} <seg> elements (TMX 1.4b requires exactly one)", tuv)
+        seg = segs[0]
+        for el in seg.iter():
+            if el is not seg and isinstance(el.tag, str) and el.tag not in INLINE_TAGS:
+                raise self.fail(f"unknown element <{el.tag}> in <seg> (TMX 1.4b inline elements: "
+                                f"{', '.join(sorted(INLINE_TAGS))})", el)
+        if unbalanced_codes(seg):
+            self.unbalanced.append(seg.sourceline or 0)
+        text = seg_markup(seg) if self.inline == "keep" else seg_text(seg)
+        return lang, text, tuv, notes, props
+
+    def source_index(self, raw: str | None, variants: list, tu: etree._Element) -> int:
+        if not raw or raw.strip().lower() == "*all*":
+            self.no_srclang = True
+            return 0
+        want = self.langs(raw, tu.sourceline)
+        for i, v in enumerate(variants):
+            if v[0].lower() == want.lower():
+                return i
+        base = want.split("-")[0].lower()
+        for i, v in enumerate(variants):
+            if v[0].split("-")[0].lower() == base:
+                return i
+        raise self.fail(f"srclang {raw!r} matches none of the <tuv> languages "
+                        f"({', '.join(v[0] for v in variants)})", tu)
+
+
+def _add_prop(props: dict[str, str], kind: str, value: str) -> None:
+    if kind in props:
+        if value not in props[kind].split("\n"):
+            props[kind] = f"{props[kind]}\n{value}"
+    else:
+        props[kind] = value
+
+
+def _lang_ok(lang: str, want: str | None) -> bool:
+    if not want:
+        return True
+    if "-" in want:
+        return lang.lower() == want.lower()
+    return lang.split("-")[0].lower() == want.lower()
+
+
+class TmxFormat(Format):
+    """TMX translation memories (Translation Memory eXchange, LISA OSCAR TMX 1.4b)."""
+
+    name = "tmx"
+    extensions = (".tmx",)
+    kind = "tm"
+    description = "Translation Memory eXchange 1.4b (import also 1.1-1.4)"
+
+    def sniff(self, head: bytes) -> bool:
+        """True for an XML document whose root is ``<tmx>``."""
+        return xml_root_name(head) == "tmx"
+
+    def read(self, data: bytes, filename: str = "<input>", *, inline: str = "strip",
+             source_lang: str | None = None, target_lang: str | None = None, **options) -> ReadResult:
+        """Return the translation units of a TMX file (see the module docstring).
+
+        ``source_lang``/``target_lang`` keep only units in those languages (a bare
+        language such as ``es`` also matches its locales).
+        """
+        root = parse_xml(data, filename)
+        return _Reader(filename, inline, source_lang, target_lang).read(root)
+
+    def write(self, items: Iterable[TMUnit], *, inline: str = "strip", srclang: str | None = None,
+              adminlang: str = "en", report: list[str] | None = None, **options) -> bytes:
+        """Return a TMX 1.4b document valid against tmx14.dtd.
+
+        ``inline="keep"`` treats unit texts as TMX inline markup (as read with
+        ``inline="keep"``); the default writes them as plain text.
+        """
+        units = list(items)
+        if srclang is None:
+            langs = {u.source_lang for u in units}
+            srclang = langs.pop() if len(langs) == 1 else "*all*"
+        root = etree.Element("tmx", version="1.4")
+        # TMX 1.4b header: all seven attributes below are required by tmx14.dtd.
+        etree.SubElement(root, "header", {
+            "creationtool": "termbank", "creationtoolversion": __version__, "segtype": "sentence",
+            "o-tmf": "termbank", "adminlang": adminlang, "srclang": srclang, "datatype": "plaintext",
+        })
+        body = etree.SubElement(root, "body")
+        for n, u in enumerate(units, 1):
+            self._tu(body, u, srclang, inline, n)
+        _indent(root)
+        doctype = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
+        return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
+                              doctype=doctype) + b"\n"
+
+    @staticmethod
+    def _tu(body: etree._Element, u: TMUnit, srclang: str, inline: str, n: int) -> None:
+        tu = etree.SubElement(body, "tu")
+        if u.id:
+            tu.set("tuid", xml_safe(u.id))
+        if u.created_at:
+            tu.set("creationdate", format_tmx_date(u.created_at))
+        if u.created_by:
+            tu.set("creationid", xml_safe(u.created_by))
+        if srclang == "*all*" or srclang.lower() != u.source_lang.lower():
+            tu.set("srclang", u.source_lang)
+        # TMX 1.4b element order in <tu>: (note|prop)*, then tuv+; in <tuv>: (note|prop)*, seg.
+        if u.note:
+            etree.SubElement(tu, "note").text = xml_safe(u.note)
+        if u.origin:
+            etree.SubElement(tu, "prop", type="x-origin").text = xml_safe(u.origin)
+        side: dict[str, dict[str, str]] = {"source": {}, "target": {}}
+        for key, value in (u.props or {}).items():
+            prefix, _, rest = key.partition(":")
+            if prefix in side and rest:
+                side[prefix][rest] = value
+            else:
+                etree.SubElement(tu, "prop", type=xml_safe(key) or "x-unknown").text = xml_safe(value)
+        for which, lang, text in (("source", u.source_lang, u.source), ("target", u.target_lang, u.target)):
+            tuv = etree.SubElement(tu, "tuv")
+            tuv.set(XML_LANG, lang)
+            for key, value in side[which].items():
+                etree.SubElement(tuv, "prop", type=xml_safe(key)).text = xml_safe(value)
+            seg = etree.SubElement(tuv, "seg")
+            if inline == "keep":
+                _fill_markup(seg, text, u.id or f"#{n}")
+            else:
+                seg.text = xml_safe(text)
+
+
+def _indent(el: etree._Element, level: int = 0) -> None:
+    """Indent the structure but never inside ``seg``, whose whitespace is content."""
+    if el.tag == "seg":
+        return
+    kids = list(el)
+    if not kids:
+        return
+    el.text = "\n" + "  " * (level + 1)
+    for k in kids:
+        _indent(k, level + 1)
+        k.tail = "\n" + "  " * (level + 1)
+    kids[-1].tail = "\n" + "  " * level
+
+
+def _fill_markup(seg: etree._Element, markup: str, where: str) -> None:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        parsed = etree.fromstring(f"<seg>{xml_safe(markup)}</seg>".encode("utf-8"), parser)
+    except etree.XMLSyntaxError as exc:
+        raise FormatError(f"unit {where}: inline markup is not well-formed ({exc.msg})") from None
+    for el in parsed.iter():
+        if el is not parsed and (not isinstance(el.tag, str) or el.tag not in INLINE_TAGS):
+            raise FormatError(f"unit {where}: <{el.tag}> is not a TMX 1.4b inline element")
+    seg.text = parsed.text
+    for ch in parsed:
+        seg.append(ch)

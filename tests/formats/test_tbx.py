@@ -1,0 +1,202 @@
+"""TBX: official samples, real files, bad samples, and the validity of our export."""
+
+from __future__ import annotations
+
+import pytest
+
+from termbank.errors import FormatError
+from termbank.formats.tbx import TbxFormat
+
+from .conftest import make_concepts
+
+V3 = "tbx/tbx-v3-basic/"
+V2 = "tbx/tbx-2008-basic/samples/"
+
+
+def read(path, **options):
+    return TbxFormat().read(path.read_bytes(), str(path), **options)
+
+
+@pytest.mark.parametrize("relative, concepts, terms", [
+    (V3 + "samples/Example_Astronomy_DCA_VALID.tbx", 45, 113),
+    (V3 + "samples/Example_Astronomy_DCT_VALID.tbx", 45, 113),
+    (V2 + "TBX-basic-sample.tbx", 5, 13),
+    ("tbx/real/iate-exemplum.tbx", 2, 12),
+    ("tbx/real/omegat-sampleTBXfile-oracle-tbx2008.tbx", 1, 2),
+    ("tbx/minimal_en-es_TBX-Basic.tbx", 1, 3),
+])
+def test_good_samples_import_with_expected_counts(interop, relative, concepts, terms):
+    result = read(interop(relative))
+    assert len(result.concepts) == concepts
+    assert sum(len(c.terms) for c in result.concepts) == terms
+    assert result.report[0].startswith(f"read {concepts} concepts")
+
+
+def test_astronomy_mapping(interop):
+    result = read(interop(V3 + "samples/Example_Astronomy_DCA_VALID.tbx"))
+    c1 = result.concepts[0]
+    assert (c1.id, c1.subject, c1.source) == ("c1", "General", "Oxford2007")
+    assert c1.definition == "A group of stars formed together in the spiral arms of a galaxy."
+    assert "[es] definition: Una acumulación" in c1.note, "the Spanish definition is kept as a note"
+    assert "xGraphic: Open_Cluster.JPG <https://" in c1.note
+    open_cluster, galactic, cumulo = c1.terms
+    assert (open_cluster.status, open_cluster.part_of_speech) == ("preferred", "noun")
+    assert open_cluster.context.startswith("Over 1100 open clusters")
+    assert galactic.status == "deprecated" and "supersededTerm-admn-sts" in galactic.note
+    assert (cumulo.lang, cumulo.text) == ("es", "cúmulo abierto")
+    assert c1.created_at.year == 2010 and c1.updated_at.month == 5
+    assert {t.lang for c in result.concepts for t in c.terms} == {"en", "es", "zu"}
+    text = "\n".join(result.report)
+    assert "xGraphic ×34" in text and "transaction records" in text
+
+
+def test_dct_style_reads_like_dca(interop):
+    dca = read(interop(V3 + "samples/Example_Astronomy_DCA_VALID.tbx")).concepts
+    dct = read(interop(V3 + "samples/Example_Astronomy_DCT_VALID.tbx")).concepts
+    assert [(c.id, c.subject, c.definition, [(t.lang, t.text, t.status, t.part_of_speech) for t in c.terms])
+            for c in dca] == [(c.id, c.subject, c.definition, [(t.lang, t.text, t.status, t.part_of_speech)
+                                                                for t in c.terms]) for c in dct]
+
+
+def test_tbx_2008_sample(interop):
+    result = read(interop(V2 + "TBX-basic-sample.tbx"))
+    by_id = {c.id: c for c in result.concepts}
+    assert sorted(by_id) == ["c1", "c2", "c5", "c6", "c7"]
+    c7 = by_id["c7"]
+    assert c7.source == "Wikipedia" and c7.definition.startswith("corrective lenses")
+    assert [(t.text, t.type, t.status) for t in c7.terms[:3]] == [
+        ("progressive lens", "fullForm", "preferred"), ("progressive addition lens", "fullForm", "admitted"),
+        ("PAL", "acronym", "deprecated")]
+    term = by_id["c1"].terms[0]
+    assert (term.geo, term.gender, term.source) == ("Canada", "masculine", "IBM")
+    assert "termLocation: menuItem" in term.note and "customerSubset: IBM" in term.note
+    assert "crossReference: unscheduled operation <c2>" in by_id["c1"].note
+
+
+def test_iate_numeric_ids_are_prefixed_and_unknown_categories_kept(interop):
+    result = read(interop("tbx/real/iate-exemplum.tbx"))
+    assert [c.id for c in result.concepts] == ["iate-254003", "iate-113131"]
+    assert all(t.note == "reliabilityCode: 1" for c in result.concepts for t in c.terms)
+    text = "\n".join(result.report)
+    assert "254003 → iate-254003" in text
+    assert "kept 12 data categories with no termbank field as notes: reliabilityCode ×12" in text
+    assert result.concepts[1].terms[1].type == "abbreviation"
+
+
+# Official negative samples. Structurally unreadable files are refused; files that are
+# readable but break a dialect rule (a value outside a picklist, a data category at the
+# wrong level, an unknown data-category name) are imported, and the report names what
+# was unusual.
+@pytest.mark.parametrize("relative, message", [
+    (V3 + "test_files/poorly_formed_xml.tbx", "not well-formed"),
+    (V2 + "tbx_basic_sample_notwellformed.tbx", "not well-formed"),
+    (V3 + "test_files/core_structure_bad.tbx", "without a type attribute"),
+    (V2 + "tbx_basic_sample_badelement.tbx", "unknown element <transaction>"),
+    (V2 + "tbx_basic_sample_badelementorder.tbx", "<term> directly in <langSet>"),
+    (V2 + "tbx_basic_sample_badattribute.tbx", "one language only"),
+    (V2 + "tbx_basic_sample_badelementcontent.tbx", "one language only"),
+])
+def test_bad_samples_are_refused(interop, relative, message):
+    path = interop(relative)
+    with pytest.raises(FormatError, match=message) as err:
+        read(path)
+    assert err.value.file == str(path) and err.value.line is not None
+
+
+@pytest.mark.parametrize("relative, unusual", [
+    (V3 + "test_files/basic_bad.tbx", "partOfSpeech=nominal"),
+    (V3 + "test_files/min_bad.tbx", "usageStatus=not an allowed value"),
+    (V3 + "test_files/basic_good.tbx", "usageStatus → status"),
+    (V3 + "test_files/min_good.tbx", "usageStatus → status"),
+    (V3 + "test_files/core_structure_good.tbx", "note → note"),
+])
+def test_schema_invalid_but_readable_files_are_accepted_with_a_report(interop, relative, unusual):
+    result = read(interop(relative))
+    assert len(result.concepts) == 45
+    assert unusual in "\n".join(result.report)
+
+
+@pytest.mark.parametrize("name, kept", [
+    ("tbx_basic_sample_badattribute.tbx", ["origin: Terminology SIG", "pos: noun"]),
+    ("tbx_basic_sample_badelementcontent.tbx", ["partOfSpeech: preposition"]),
+])
+def test_monolingual_bad_samples_are_readable_when_one_language_is_allowed(interop, name, kept):
+    result = read(interop(V2 + name), min_languages=1)
+    notes = "\n".join(filter(None, [c.note for c in result.concepts] +
+                             [t.note for c in result.concepts for t in c.terms]))
+    for item in kept:
+        assert item in notes
+
+
+def test_export_validates_and_keeps_every_field(concepts, validate_tbx):
+    fmt = TbxFormat()
+    data = fmt.write(concepts)
+    check = validate_tbx(data)
+    assert check.returncode == 0, check.stdout + check.stderr
+    back = fmt.read(data, "export.tbx").concepts
+    for a, b in zip(concepts, back):
+        assert (a.id, a.category, a.subject.strip() if a.subject else None, a.definition, a.source) == (
+            b.id, b.category, b.subject, b.definition, b.source)
+        assert a.note == b.note and a.created_at == b.created_at and a.updated_at == b.updated_at
+        # TBX groups terms by language section; within a language the order is kept.
+        assert sorted(a.terms, key=lambda t: t.lang) == sorted(b.terms, key=lambda t: t.lang)
+
+
+def test_export_of_imported_files_keeps_concept_ids_and_validates(interop, validate_tbx):
+    fmt = TbxFormat()
+    for relative in (V3 + "samples/Example_Astronomy_DCA_VALID.tbx", "tbx/real/iate-exemplum.tbx",
+                     V2 + "TBX-basic-sample.tbx"):
+        first = read(interop(relative)).concepts
+        data = fmt.write(first)
+        check = validate_tbx(data)
+        assert check.returncode == 0, check.stdout
+        again = fmt.read(data, "again.tbx").concepts
+        assert [c.id for c in again] == [c.id for c in first]
+        assert sum(len(c.terms) for c in again) == sum(len(c.terms) for c in first)
+
+
+def test_shipped_glossaries_export_validates_and_reimports(shipped_concepts, validate_tbx):
+    if not shipped_concepts:
+        pytest.skip("no shipped glossaries")
+    fmt = TbxFormat()
+    data = fmt.write(shipped_concepts)
+    check = validate_tbx(data)
+    assert check.returncode == 0, check.stdout
+    back = fmt.read(data, "shipped.tbx").concepts
+    assert len(back) == len(shipped_concepts)
+    assert sum(len(c.terms) for c in back) == sum(len(c.terms) for c in shipped_concepts)
+
+
+def test_ids_that_are_not_xml_ids_are_prefixed_on_export(validate_tbx):
+    from termbank.model import Concept, Term
+
+    report: list[str] = []
+    data = TbxFormat().write([Concept("123", terms=(Term("en", "a"), Term("es", "b")))], report=report)
+    assert b'id="id-123"' in data and "written as 'id-123'" in report[0]
+    assert validate_tbx(data).returncode == 0
+
+
+def test_termbank_notes_written_by_users_survive():
+    from termbank.model import Concept, Term
+
+    c = Concept("x", note="termbank:category: person", terms=(Term("en", "a", note="termbank:match: case"),
+                                                             Term("es", "b")))
+    back = TbxFormat().read(TbxFormat().write([c]), "x.tbx").concepts[0]
+    assert back.category == "other" and back.note == "termbank:category: person"
+    assert back.terms[0].match is None and back.terms[0].note == "termbank:match: case"
+
+
+def test_empty_export_is_still_a_valid_document(validate_tbx):
+    data = TbxFormat().write([])
+    assert b"<text/>" in data
+    assert validate_tbx(data).returncode == 0
+
+
+def test_make_concepts_cover_every_term_field():
+    from dataclasses import fields
+
+    from termbank.model import Term
+
+    used = {f.name for f in fields(Term) for c in make_concepts() for t in c.terms
+            if getattr(t, f.name) != f.default}
+    assert used == {f.name for f in fields(Term)}
