@@ -6,6 +6,7 @@ In an installed wheel the files live in ``termbank/glossaries``; in a source che
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -72,7 +73,13 @@ def read_glossary(path: Path) -> list[Concept]:
     try:
         return parse_glossary(text, str(path))
     except tomllib.TOMLDecodeError as exc:
-        raise FormatError(f"TOML syntax: {exc.msg}", str(path), exc.lineno) from None
+        # Python 3.11's TOMLDecodeError has no lineno attribute: read it from the message.
+        message = str(exc)
+        m = re.search(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$", message)
+        line = getattr(exc, "lineno", None) or (
+            (int(m.group(1)) if m.group(1) else text.count("\n") + 1) if m else None
+        )
+        raise FormatError(f"TOML syntax: {message[:m.start()] if m else message}", str(path), line) from None
 
 
 def _line_of(text: str, concept_id: str) -> int | None:

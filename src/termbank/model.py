@@ -125,9 +125,8 @@ class Concept:
     def preferred(self, lang: str, locale: str | None = None) -> Term | None:
         """Return the term to suggest in ``lang``, preferring ``locale`` when given.
 
-        Order: preferred before admitted (deprecated never, unless nothing else),
-        a term of the exact locale before the generic language, full form before
-        abbreviations.
+        Order: deprecated terms last; then a term of the exact locale before the
+        generic language; then preferred before admitted; full form before abbreviations.
         """
         candidates = self.terms_in(lang)
         if not candidates:
@@ -136,7 +135,7 @@ class Concept:
         type_rank = {"fullForm": 0, "shortForm": 1, "acronym": 2, "abbreviation": 3, "variant": 4}
         want = (locale or "").lower()
 
-        def key(t: Term) -> tuple[int, int, int]:
+        def key(t: Term) -> tuple[int, int, int, int]:
             tag = t.lang.lower()
             if want and tag == want:
                 loc = 0
@@ -144,7 +143,9 @@ class Concept:
                 loc = 1
             else:
                 loc = 2 if want else 1
-            return (status_rank.get(t.status, 1), loc, type_rank.get(t.type, 5))
+            # A term of the requested locale wins over the generic preferred term
+            # (``--to es-MX``), but a deprecated term never wins while another exists.
+            return (t.status == "deprecated", loc, status_rank.get(t.status, 1), type_rank.get(t.type, 5))
 
         return min(candidates, key=key)
 
