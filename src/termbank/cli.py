@@ -339,6 +339,59 @@ def annotate(
         raise typer.Exit(1)
 
 
+@app.command("copy")
+def copy_command(
+    to: Annotated[str, typer.Option("--to", metavar="URL", help="The database to copy into (created if needed; must be empty).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Copy the whole termbase (concepts, terms, history, translation memory) into another database."""
+    try:
+        result = api.copy(open_db(), to)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(f"copied {result['concepts']} concepts, {result['terms']} terms, {result['history']} history "
+               f"entries and {result['tm_units']} translation units\n  from {result['from']}\n  to   {result['to']}")
+
+
+@app.command()
+def extract(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Articles (.txt, .md, .html), folders, or - for stdin.")],
+    lang: Annotated[str, typer.Option("--lang", help="auto, en or es.")] = "auto",
+    fmt: Annotated[str, typer.Option("--format", help="Format of the candidate file: csv, tsv, tbx or json.")] = "csv",
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the candidates here (default: stdout).")] = None,
+    min_count: Annotated[int, typer.Option("--min-count", help="Report a recurring name seen at least this often.")] = 2,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the articles.")] = None,
+) -> None:
+    """Propose entries the termbase lacks: defined acronyms, recurring names, rank + name."""
+    from .articles import iter_articles, read_article
+    from .extract import candidates_as_concepts, extract_candidates
+    from .formats import get_format
+
+    try:
+        writer = get_format(fmt)
+        if not writer.can_write():
+            raise UsageError(f"format {fmt!r} cannot be written")
+        annot = api.annotator(open_db())
+        docs = [api.annotate_article(annot, read_article(p, encoding), lang=lang) for p in iter_articles(files)]
+    except TermbankError as e:
+        fail(e)
+    candidates = extract_candidates(annot, docs, min_count=min_count)
+    data = writer.write(candidates_as_concepts(candidates))
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    typer.echo(f"{len(candidates)} candidates from {len(docs)} file(s)", err=True)
+    for c in candidates:
+        label = f"{c.text} = {c.full_form}" if c.full_form else c.text
+        typer.echo(f"  {c.kind:<8} {c.count:>3}×  {label}    «{c.context}»", err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

