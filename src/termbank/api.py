@@ -45,6 +45,7 @@ __all__ = [
     "show",
     "edit",
     "remove",
+    "copy",
     "parse_term_spec",
     "annotator",
     "annotate_article",
@@ -327,3 +328,20 @@ def remove(store: Store, concept_id: str, *, author: str | None = None) -> Conce
     """Remove a concept (its history is kept) and return what was removed."""
     who = current_author(author)
     return store.run_write(lambda session: repo.remove_concept(session, concept_id, who))
+
+
+def copy(store: Store, to: str) -> dict:
+    """Copy the whole termbase (concepts, terms, history, TM) into the empty database ``to``.
+
+    Returns the rows copied per table and both URLs (passwords hidden). The target is
+    created or upgraded first; it is written in one transaction.
+    """
+    from .store.transfer import copy_database
+
+    target = open_store(choose_database(to).url, create=True)
+    try:
+        copied = copy_database(store, target)
+    finally:
+        target.dispose()
+    return {"from": store.safe_url, "to": target.safe_url, "concepts": copied["concept"],
+            "terms": copied["term"], "history": copied["history"], "tm_units": copied["tm_unit"]}
