@@ -1,0 +1,359 @@
+"""The term index: folded keys of every term and its forms, and lookup over them.
+
+:class:`TermIndex` maps each key (a :func:`~termbank.normalize.fold` of a term, of its
+spelling without spaces, or of a plural or feminine form) to the terms it stands for.
+``lookup`` answers the CLI ``lookup`` command (SPEC: match classes exact, folded,
+variant, inflected, fuzzy); the annotator scans article text for the same keys, so
+everything it needs (``entries``, ``max_key_len``, :meth:`KeyEntry.accepts_case`) is
+public here.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from rapidfuzz import fuzz, process
+
+from .model import Concept, Term
+from .morph import inflections
+from .normalize import fold, fold_case, normalize_space
+
+__all__ = ["KeyEntry", "Hit", "TermIndex", "MATCH_CLASSES", "SCORES", "FUZZY_MAX", "joined_key"]
+
+#: Match classes, best first (SPEC: ``lookup --json`` "match").
+MATCH_CLASSES: tuple[str, ...] = ("exact", "folded", "variant", "inflected", "fuzzy")
+#: The score of each non-fuzzy class.
+SCORES: dict[str, float] = {"exact": 100.0, "folded": 98.0, "variant": 95.0, "inflected": 92.0}
+#: Fuzzy scores are capped below every non-fuzzy score.
+FUZZY_MAX = 89.0
+#: Queries shorter than this (folded) get no fuzzy hits: "us" is near everything.
+FUZZY_MIN_LEN = 4
+FUZZY_CUTOFF = 75.0
+_PARTIAL_SCALE = 0.9
+
+_RANK = {m: i for i, m in enumerate(MATCH_CLASSES)}
+_STATUS_RANK = {"preferred": 0, "admitted": 1, "deprecated": 2}
+# Categories whose full forms get plural keys, and the subset that also gets feminines
+# (a person's rank or title; "Estado Mayor" has no feminine).
+_INFLECT_CATEGORIES = frozenset({"rank", "title", "unit", "other", "institution"})
+_FEMININE_CATEGORIES = frozenset({"rank", "title"})
+_INFLECT_TYPES = frozenset({"fullForm", "shortForm", "variant"})
+_ABBREVIATION_TYPES = frozenset({"abbreviation", "acronym"})
+_SHORT_TOKEN = 4
+_ARTICLE = re.compile(r"^(?:el|la|los|las|the)\s+(?=\S)", re.IGNORECASE)
+
+
+def joined_key(key: str, text: str, term_type: str = "fullForm") -> str | None:
+    """Return ``key`` without spaces when a spelling without spaces is plausible, else None.
+
+    That is when the term is an abbreviation or acronym, has periods, or has only short
+    words: "EE. UU." is also written "EEUU", "Tte. Gral." "Tte.Gral.".
+
+    >>> joined_key("ee uu", "EE. UU."), joined_key("tte gral", "Tte. Gral.", "abbreviation")
+    ('eeuu', 'ttegral')
+    >>> joined_key("guardia nacional", "Guardia Nacional") is None, joined_key("us", "U.S.") is None
+    (True, True)
+    """
+    if " " not in key:
+        return None
+    if (
+        term_type in _ABBREVIATION_TYPES
+        or "." in text
+        or all(len(t) <= _SHORT_TOKEN for t in key.split(" "))
+    ):
+        return key.replace(" ", "")
+    return None
+
+
+class KeyEntry(NamedTuple):
+    """One term (or form of a term) behind a key.
+
+    ``kind`` is ``"term"``, ``"joined"`` (the term without spaces), ``"plural"``,
+    ``"feminine"`` or ``"feminine-plural"``. ``case_key`` is set for case-sensitive
+    terms: the :func:`~termbank.normalize.fold_case` of the form, joined like the key.
+    A named tuple rather than a dataclass: an index holds one per key and form, and
+    tuples pickle (for the on-disk index cache) several times faster.
+    """
+
+    concept_id: str
+    term_index: int
+    kind: str
+    case_key: str | None = None
+
+    def accepts_case(self, text: str, joined: bool = False) -> bool:
+        """Return whether ``text`` (a query or the original words of a mention) has this entry's case.
+
+        ``joined`` compares without spaces on both sides (the text matched through the
+        joined spelling of a spaced key).
+
+        >>> e = KeyEntry("us", 0, "term", "US")
+        >>> e.accepts_case("U.S."), e.accepts_case("US"), e.accepts_case("us")
+        (True, True, False)
+        >>> KeyEntry("eeuu", 0, "joined", "EEUU").accepts_case("EE.UU.")
+        True
+        """
+        if self.case_key is None:
+            return True
+        got = fold_case(text)
+        want = self.case_key
+        if joined or self.kind == "joined":
+            got, want = got.replace(" ", ""), want.replace(" ", "")
+        return got == want
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A lookup result: the concept, the stored term matched, the match class and score."""
+
+    concept: Concept
+    term: Term
+    match: str
+    score: float
+    kind: str = "term"
+
+
+class TermIndex:
+    """Folded keys of every term of a set of concepts, for lookup and text scanning.
+
+    >>> from termbank.model import Concept, Term
+    >>> idx = TermIndex.build([Concept("lt-gen", "rank", terms=(
+    ...     Term("en", "lieutenant general"), Term("es", "teniente general"),
+    ...     Term("es", "Tte. Gral.", "abbreviation", "admitted")))])
+    >>> sorted(idx.entries)
+    ['lieutenant general', 'lieutenant generals', 'teniente general', 'tenientes generales', 'tte gral', 'ttegral']
+    >>> [(h.term.text, h.match, h.score) for h in idx.lookup("Tte Gral")]
+    [('Tte. Gral.', 'folded', 98.0)]
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list[KeyEntry]] = {}
+        self.concepts: dict[str, Concept] = {}
+        self.max_key_len = 0
+        self._order: dict[str, int] = {}
+        self._fuzzy_keys: dict[str | None, tuple[list[str], list[int]]] | None = None
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_fuzzy_keys"] = None  # rebuilt on first fuzzy lookup; not worth storing
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    @classmethod
+    def build(cls, concepts: Iterable[Concept]) -> TermIndex:
+        """Return the index of ``concepts`` (a later concept with the same id replaces an earlier one)."""
+        index = cls()
+        memo: dict[tuple[str, str, bool], list[tuple[str, str]]] = {}
+        # The build allocates a few objects per term and frees none: the cyclic garbage
+        # collector would rescan the growing heap again and again (40% of the time
+        # for 100k concepts) without finding anything to free.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for concept in concepts:
+                index._add(concept, memo)
+        finally:
+            if was_enabled:
+                gc.enable()
+        return index
+
+    def add(self, concept: Concept) -> None:
+        """Add (or replace) one concept."""
+        self._add(concept, {})
+
+    def remove(self, concept_id: str) -> None:
+        """Remove a concept and its keys; unknown ids are ignored."""
+        if self.concepts.pop(concept_id, None) is None:
+            return
+        self._order.pop(concept_id, None)
+        for key in [k for k, es in self.entries.items() if any(e.concept_id == concept_id for e in es)]:
+            kept = [e for e in self.entries[key] if e.concept_id != concept_id]
+            if kept:
+                self.entries[key] = kept
+            else:
+                del self.entries[key]
+        self._fuzzy_keys = None
+
+    def _put(self, key: str, entry: KeyEntry) -> None:
+        bucket = self.entries.setdefault(key, [])
+        if entry not in bucket:
+            bucket.append(entry)
+            if len(key) > self.max_key_len:
+                self.max_key_len = len(key)
+
+    def _add(self, concept: Concept, memo: dict) -> None:
+        if concept.id in self.concepts:
+            self.remove(concept.id)
+        self.concepts[concept.id] = concept
+        self._order[concept.id] = len(self._order)
+        self._fuzzy_keys = None
+        cid = concept.id
+        inflect = concept.category in _INFLECT_CATEGORIES
+        feminine = concept.category in _FEMININE_CATEGORIES
+        for i, term in enumerate(concept.terms):
+            key = fold(term.text)
+            if not key:
+                continue
+            sensitive = term.is_case_sensitive
+            case_key = fold_case(term.text) if sensitive else None
+            self._put(key, KeyEntry(cid, i, "term", case_key))
+            joined = joined_key(key, term.text, term.type)
+            if joined:
+                self._put(joined, KeyEntry(cid, i, "joined", case_key.replace(" ", "") if case_key else None))
+            if not inflect or term.type not in _INFLECT_TYPES:
+                continue
+            lang = term.base_lang
+            mkey = (term.text, lang, feminine)
+            forms = memo.get(mkey)
+            if forms is None:
+                kinds = ("plural", "feminine", "feminine-plural") if feminine else ("plural",)
+                forms = memo[mkey] = inflections(term.text, lang, kinds)
+            for form, kind in forms:
+                fkey = fold(form)
+                if fkey and fkey != key:
+                    self._put(fkey, KeyEntry(cid, i, kind, fold_case(form) if sensitive else None))
+
+    def term(self, entry: KeyEntry) -> Term:
+        """Return the stored term an entry stands for."""
+        return self.concepts[entry.concept_id].terms[entry.term_index]
+
+    # -- lookup ---------------------------------------------------------------------
+    def lookup(self, query: str, from_lang: str | None = None, limit: int = 10,
+               fuzzy: bool = True) -> list[Hit]:
+        """Return up to ``limit`` hits for ``query``, one per concept, best first.
+
+        Ranking: match class (exact, folded, variant, inflected, fuzzy), then score,
+        then closeness of the matched form to the query as written (accents count),
+        then the status of the matched term (preferred first). A leading article
+        (el, la, los, las, the) is dropped when the whole query finds nothing; what is
+        then found is reported as "inflected". Fuzzy hits fill the remaining places.
+        """
+        q = normalize_space(query)
+        if not q or limit < 1:
+            return []
+        lang = from_lang.split("-", 1)[0].lower() if from_lang else None
+        found: dict[str, tuple[tuple, Hit]] = {}
+        self._direct(q, lang, found, capped=False)
+        fq = fold(q)
+        if not found:
+            m = _ARTICLE.match(q)
+            if m:
+                rest = q[m.end():]
+                self._direct(rest, lang, found, capped=True)
+                fq = fold(rest)
+        if fuzzy and len(found) < limit and len(fq) >= FUZZY_MIN_LEN:
+            self._fuzzy(fq, lang, found, limit)
+        ranked = sorted(found.values(), key=lambda kh: kh[0])
+        return [h for _, h in ranked[:limit]]
+
+    def form(self, entry: KeyEntry) -> str:
+        """Return the text an entry stands for: the term, or its plural or feminine form."""
+        term = self.term(entry)
+        if entry.kind in ("term", "joined"):
+            return term.text
+        for form, kind in inflections(term.text, term.base_lang, (entry.kind,)):
+            if kind == entry.kind:
+                return form
+        return term.text
+
+    def _offer(self, found: dict, entry: KeyEntry, term: Term, match: str, score: float,
+               raw: float, query: str | None = None) -> None:
+        concept = self.concepts[entry.concept_id]
+        # Between hits of one class and score, the form closest to the query as written
+        # (accents included) wins: "la secretaria de Marina" is the woman secretary (a
+        # feminine of "secretario de Marina"), not the Secretaría; "Méxicó" is "México"
+        # rather than "Mexico".
+        closeness = 0.0
+        if query is not None:
+            closeness = fuzz.ratio(query.casefold(), self.form(entry).casefold())
+        key = (_RANK[match], -raw, -closeness, _STATUS_RANK.get(term.status, 1), self._order[concept.id],
+               entry.term_index)
+        best = found.get(concept.id)
+        if best is None or key < best[0]:
+            found[concept.id] = (key, Hit(concept, term, match, score, entry.kind))
+
+    def _direct(self, q: str, lang: str | None, found: dict, capped: bool) -> None:
+        fq = fold(q)
+        if not fq:
+            return
+        routes = [(fq, False)]
+        jq = fq.replace(" ", "")
+        if jq != fq and ("." in q or all(len(t) <= _SHORT_TOKEN for t in fq.split(" "))):
+            # "U. S." or "E.E. U.U.": try the spelling without spaces as well.
+            routes.append((jq, True))
+        for key, joined_route in routes:
+            for entry in self.entries.get(key, ()):
+                term = self.term(entry)
+                if lang is not None and term.base_lang != lang:
+                    continue
+                if not entry.accepts_case(q, joined=joined_route):
+                    continue
+                if entry.kind == "term" and not joined_route:
+                    if not capped and q == normalize_space(term.text):
+                        match = "exact"
+                    elif term.type == "variant":
+                        match = "variant"
+                    else:
+                        match = "folded"
+                elif entry.kind in ("term", "joined"):
+                    match = "variant"
+                else:
+                    match = "inflected"
+                if capped and _RANK[match] < _RANK["inflected"]:
+                    match = "inflected"
+                self._offer(found, entry, term, match, SCORES[match], SCORES[match], q)
+
+    def _keys_for(self, lang: str | None) -> tuple[list[str], list[int]]:
+        """Return the keys with a term in ``lang`` (all keys for None), shortest first, and their lengths."""
+        if self._fuzzy_keys is None:
+            by_lang: dict[str | None, list[str]] = {None: list(self.entries)}
+            for key, bucket in self.entries.items():
+                for lg in {self.term(e).base_lang for e in bucket}:
+                    by_lang.setdefault(lg, []).append(key)
+            self._fuzzy_keys = {}
+            for lg, keys in by_lang.items():
+                keys.sort(key=len)
+                self._fuzzy_keys[lg] = (keys, [len(k) for k in keys])
+        return self._fuzzy_keys.get(lang, ([], []))
+
+    def _fuzzy(self, fq: str, lang: str | None, found: dict, limit: int) -> None:
+        keys, lengths = self._keys_for(lang)
+        if not keys:
+            return
+        cut = bisect_left(lengths, len(fq))
+        want = limit * 4 + len(found)
+        # Whole-string similarity (plain or with the words reordered) for every key,
+        # and, for a key at least as long as the query, the best-matching part of it
+        # scaled by 0.9 (as in WRatio): that forgives a missing first name ("Trevila
+        # Trejo") or a query that is one word of the term. WRatio itself is not used:
+        # its token-set part gives 85 to any two names sharing a word such as "de".
+        scores: dict[str, float] = {}
+        for key, sc, _ in process.extract(fq, keys, scorer=fuzz.token_sort_ratio, limit=want,
+                                          score_cutoff=FUZZY_CUTOFF):
+            scores[key] = sc
+        for key, sc, _ in process.extract(fq, keys[cut:], scorer=fuzz.partial_ratio, limit=want,
+                                          score_cutoff=FUZZY_CUTOFF / _PARTIAL_SCALE):
+            scores[key] = max(scores.get(key, 0.0), sc * _PARTIAL_SCALE)
+        results = sorted(scores.items(), key=lambda kv: -kv[1])
+        jq = fq.replace(" ", "")
+        for key, raw in results:
+            for entry in self.entries[key]:
+                if entry.concept_id in found and found[entry.concept_id][0][0] < _RANK["fuzzy"]:
+                    continue
+                if entry.case_key is not None and key.replace(" ", "") == jq:
+                    # "us" is not a near miss of "US", nor "ee uu" of "EE. UU.": the
+                    # key is the same, only the case differs.
+                    continue
+                term = self.term(entry)
+                if lang is not None and term.base_lang != lang:
+                    continue
+                self._offer(found, entry, term, "fuzzy", min(float(raw), FUZZY_MAX), float(raw))

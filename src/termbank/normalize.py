@@ -1,0 +1,362 @@
+"""Folding of text into matching keys, with a map back to the original offsets.
+
+Every comparison between a query or an article and the termbase goes through
+:func:`fold`: ``"Tte. Gral."``, ``"TTE GRAL"`` and ``"Tte Gral"`` share one key, and so do
+``"Ángeles"``, ``"Àngeles"``, ``"ANGELES"`` and the decomposed ``"A\\u0301ngeles"``.
+:func:`fold_case` is the same key with the case kept, for acronyms that only match in
+their own case (``US`` but not ``us``). :func:`fold_with_offsets` folds a whole article
+and maps spans of the folded text back to the original, so that an annotation covers
+exactly the characters the author wrote.
+
+The per-character work is one ``str.translate`` with a table built once; the two
+context rules (abbreviation periods, whitespace runs) are two C-level regex passes.
+
+The fold is defined on the NFC form of the input, but NFC is not computed: the table
+maps each character through its canonical decomposition and drops every combining
+mark, which gives the same result for any canonically equivalent input (NFD of NFC is
+NFD). That keeps one output position per input character, which the offset map needs.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+__all__ = ["fold", "fold_case", "strip_accents", "normalize_space", "Folded", "fold_with_offsets"]
+
+# Ranges folded ahead of time (Latin, IPA, combining marks, Greek, Cyrillic, general
+# punctuation, letterlike symbols, ligatures, full-width forms); any other character is
+# folded on first sight and cached.
+_PRECOMPUTED = (
+    (0x0000, 0x058F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1FFF), (0x2000, 0x218F),
+    (0x2C60, 0x2C7F), (0x2E00, 0x2E7F), (0x3000, 0x303F), (0xA720, 0xA7FF),
+    (0xFB00, 0xFB4F), (0xFE00, 0xFE6F), (0xFF00, 0xFFEF),
+)
+
+# Hyphens and dashes join words in some spellings and not in others ("Marina-Armada",
+# "Marina Armada"), so they fold to a space.
+_DASHES = "\u002d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u02bc\u00b4\uff07"
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\uff02"
+# Invisible characters that break words in pasted text without being visible: dropped.
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"
+# Letters with a stroke or bar have no canonical decomposition but are read as
+# accented letters by Spanish and English writers.
+_STROKES = {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ı": "i"}
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Me") or unicodedata.combining(ch) != 0
+
+
+def _bare(s: str) -> str:
+    """Canonically decompose ``s`` and drop its combining marks."""
+    return "".join(c for c in unicodedata.normalize("NFD", s) if not _is_mark(c))
+
+
+def _fold_one(ch: str, casefold: bool) -> str:
+    if ch in _INVISIBLE:
+        return ""
+    if ch in _DASHES or ch.isspace():
+        return " "
+    if ch in _SINGLE_QUOTES:
+        return "'"
+    if ch in _DOUBLE_QUOTES:
+        return '"'
+    out = _STROKES.get(ch, ch)
+    out = _bare(out)
+    if casefold:
+        # Case folding can reintroduce marks ("İ" -> "i" + U+0307) or new foldable
+        # characters, hence the second pass.
+        out = _bare(out.casefold())
+    return "".join(_STROKES.get(c, c) for c in out)
+
+
+def _fold_char(ch: str, casefold: bool) -> str:
+    """Return the fold of one character, iterated to a fixed point so that fold is idempotent."""
+    out = _fold_one(ch, casefold)
+    for _ in range(4):
+        nxt = "".join(_fold_one(c, casefold) for c in out)
+        if nxt == out:
+            break
+        out = nxt
+    return out
+
+
+def _accent_char(ch: str) -> str:
+    if ch in _STROKES:
+        return _STROKES[ch]
+    if _is_mark(ch):
+        return ""
+    bare = _bare(ch)
+    return unicodedata.normalize("NFC", bare) if bare else ch
+
+
+def _build(func) -> dict[int, str]:
+    return {cp: func(chr(cp)) for lo, hi in _PRECOMPUTED for cp in range(lo, hi + 1)}
+
+
+# Plain dicts, not a dict subclass with __missing__: str.translate is a third faster on
+# them. Characters outside the precomputed ranges are added by _prepare before use.
+_FOLD: dict[int, str] = _build(lambda ch: _fold_char(ch, True))
+_FOLD_CASE: dict[int, str] = _build(lambda ch: _fold_char(ch, False))
+_ACCENTS: dict[int, str] = _build(_accent_char)
+
+
+def _ranges_class(ranges: list[tuple[int, int]]) -> str:
+    def esc(cp: int) -> str:
+        return f"\\U{cp:08x}"
+
+    return "[" + "".join(esc(a) if a == b else f"{esc(a)}-{esc(b)}" for a, b in ranges) + "]"
+
+
+def _not_precomputed() -> list[tuple[int, int]]:
+    out, prev = [], 0
+    for lo, hi in _PRECOMPUTED:
+        if lo > prev:
+            out.append((prev, lo - 1))
+        prev = hi + 1
+    out.append((prev, sys.maxunicode))
+    return out
+
+
+_UNKNOWN = re.compile(_ranges_class(_not_precomputed()))
+
+
+def _prepare(text: str) -> None:
+    """Add the characters of ``text`` that no table knows yet to every table."""
+    if text.isascii():
+        return
+    for ch in set(_UNKNOWN.findall(text)):
+        cp = ord(ch)
+        if cp not in _FOLD:
+            _FOLD_CASE[cp] = _fold_char(ch, False)
+            _ACCENTS[cp] = _accent_char(ch)
+            _FOLD[cp] = _fold_char(ch, True)
+
+
+def _irregular_class(table: dict[int, str]) -> str:
+    """Return a regex class of characters whose fold is not exactly one character.
+
+    Characters outside the precomputed ranges are in the class too; they are checked
+    one by one, which only costs time for text in other scripts.
+    """
+    cps = sorted(cp for cp, out in table.items() if len(out) != 1)
+    ranges: list[tuple[int, int]] = []
+    for cp in cps:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    return _ranges_class(sorted(ranges + _not_precomputed()))
+
+
+_IRREGULAR = re.compile(_irregular_class(_FOLD))
+_IRREGULAR_CASE = re.compile(_irregular_class(_FOLD_CASE))
+# A run of periods right after a letter is an abbreviation (or sentence) period and is
+# dropped: "U.S." -> "us", "EE. UU." -> "ee uu". "3.145" keeps its period. The pattern
+# starts with the literal so that the regex engine can skip to candidate periods.
+_ABBR_PERIOD = re.compile(r"\.(?<=[^\W\d_]\.)\.*")
+_SPACE_RUN = re.compile(r"  +")
+_BOTH = re.compile(r"\.(?<=[^\W\d_]\.)\.*|  +")
+_WS = re.compile(r"\s+")
+
+
+def _finish(s: str) -> str:
+    return _SPACE_RUN.sub(" ", _ABBR_PERIOD.sub("", s))
+
+
+def fold(text: str) -> str:
+    """Return the case-insensitive matching key of ``text``.
+
+    Diacritics are removed, case is folded, dashes become spaces, curly quotes become
+    straight, abbreviation periods go, whitespace is collapsed and stripped.
+
+    >>> fold("Tte. Gral."), fold("EE. UU."), fold("U.S."), fold("Lt.Gen.")
+    ('tte gral', 'ee uu', 'us', 'ltgen')
+    >>> {fold(s) for s in ("Ángeles", "Àngeles", "ANGELES", "A\\u0301ngeles")}
+    {'angeles'}
+    >>> fold("  Marina\\u2013Armada\\u00a0de  México\\r\\n"), fold("3.145 km")
+    ('marina armada de mexico', '3.145 km')
+    >>> fold("Secretaría de la Defensa Nacional"), fold("l\\u2019Armée")
+    ('secretaria de la defensa nacional', "l'armee")
+    """
+    _prepare(text)
+    return _finish(text.translate(_FOLD)).strip(" ")
+
+
+def fold_case(text: str) -> str:
+    """Return the matching key of ``text`` with its case kept (for case-sensitive terms).
+
+    >>> fold_case("U.S."), fold_case("US"), fold_case("us"), fold_case("EE. UU.")
+    ('US', 'US', 'us', 'EE UU')
+    >>> fold_case("Morales Ángeles")
+    'Morales Angeles'
+    """
+    _prepare(text)
+    return _finish(text.translate(_FOLD_CASE)).strip(" ")
+
+
+def strip_accents(text: str) -> str:
+    """Return ``text`` without diacritics; case, spacing and punctuation are untouched.
+
+    >>> strip_accents("Secretaría de la Defensa Nacional, Morales Ángeles, niño")
+    'Secretaria de la Defensa Nacional, Morales Angeles, nino'
+    >>> strip_accents("A\\u0301ngeles  U.S.")
+    'Angeles  U.S.'
+    """
+    _prepare(text)
+    return text.translate(_ACCENTS)
+
+
+def normalize_space(text: str) -> str:
+    """Return ``text`` in NFC with whitespace runs collapsed to one space and stripped.
+
+    This is the comparison used for an "exact" match: case and accents still count.
+
+    >>> normalize_space(" Tte.\\u00a0 Gral. ")
+    'Tte. Gral.'
+    """
+    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+class _Piecewise:
+    """A non-decreasing map ``x -> x + delta(x)`` with ``delta`` constant between breakpoints."""
+
+    __slots__ = ("xs", "ds")
+
+    def __init__(self) -> None:
+        self.xs = [0]
+        self.ds = [0]
+
+    def set(self, x: int, d: int) -> None:
+        if self.xs[-1] == x:
+            self.ds[-1] = d
+            if len(self.xs) > 1 and self.ds[-2] == d:
+                self.xs.pop()
+                self.ds.pop()
+        elif self.ds[-1] != d:
+            self.xs.append(x)
+            self.ds.append(d)
+
+    def __call__(self, x: int) -> int:
+        return x + self.ds[bisect_right(self.xs, x) - 1]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Folded:
+    """A folded text and the map from its positions back to the original text.
+
+    ``text`` is :func:`fold` (or :func:`fold_case`) of ``original`` *before the final
+    strip*: a leading or trailing whitespace run is kept as one space, so that
+    ``text.strip() == fold(original)`` and positions in ``text`` are stable.
+    """
+
+    original: str
+    text: str
+    # Two stages, each with a map for span starts and one for span ends: A is the
+    # per-character table (dropped marks, expansions), B the period and space passes.
+    _start_a: _Piecewise = field(repr=False)
+    _end_a: _Piecewise = field(repr=False)
+    _start_b: _Piecewise = field(repr=False)
+    _end_b: _Piecewise = field(repr=False)
+
+    def to_original(self, start: int, end: int, *, with_period: bool = False) -> tuple[int, int]:
+        """Return the ``(start, end)`` span of ``original`` that folded to ``text[start:end]``.
+
+        The span runs from the first character that produced ``text[start]`` to the last
+        one that produced ``text[end - 1]``, including combining marks that follow it. A
+        dropped abbreviation period right after the span is left out, unless
+        ``with_period`` is true. A whitespace run folded to one space maps to the whole run.
+        An empty span maps to an empty span.
+
+        >>> f = fold_with_offsets("El Tte.  Gral. Morales A\\u0301ngeles, de EE. UU.")
+        >>> f.text
+        'el tte gral morales angeles, de ee uu'
+        >>> s = f.text.index("tte gral"); f.original.__getitem__(slice(*f.to_original(s, s + 8)))
+        'Tte.  Gral'
+        >>> s = f.text.index("angeles"); f.original.__getitem__(slice(*f.to_original(s, s + 7)))
+        'A\\u0301ngeles'
+        >>> s = f.text.index("ee uu"); f.original.__getitem__(slice(*f.to_original(s, s + 5, with_period=True)))
+        'EE. UU.'
+        """
+        n = len(self.text)
+        if not 0 <= start <= end <= n:
+            raise ValueError(f"span ({start}, {end}) outside 0..{n}")
+        if start == end:
+            pos = self._start_a(self._start_b(start)) if start < n else len(self.original)
+            pos = min(pos, len(self.original))
+            return pos, pos
+        ostart = self._start_a(self._start_b(start))
+        oend = self._end_a(self._end_b(end))
+        if with_period and oend < len(self.original) and self.original[oend] == "." and (
+            end == n or self.text[end] != "."
+        ):
+            oend += 1
+        return ostart, oend
+
+
+def fold_with_offsets(text: str, keep_case: bool = False) -> Folded:
+    """Return ``text`` folded (see :class:`Folded`) with a map back to its offsets.
+
+    Building costs two C-level passes plus Python work only at characters whose fold is
+    not one character (decomposed accents, "ß"), at dropped abbreviation periods and at
+    whitespace runs; mapping a span costs four binary searches.
+
+    >>> f = fold_with_offsets(" Stra\\u00dfe  U.S.\\r\\n")
+    >>> f.text, f.text.strip() == fold(f.original)
+    (' strasse us ', True)
+    >>> f.to_original(1, 8)
+    (1, 7)
+    """
+    _prepare(text)
+    table = _FOLD_CASE if keep_case else _FOLD
+    irregular = _IRREGULAR_CASE if keep_case else _IRREGULAR
+    start_a, end_a = _Piecewise(), _Piecewise()
+    # Step A: the per-character table. delta = original index - translated index.
+    delta = 0
+    for m in irregular.finditer(text):
+        i = m.start()
+        out = table[ord(text[i])]
+        k = len(out)
+        if k == 1:
+            continue
+        f = i - delta
+        if k == 0:
+            # A dropped mark (or invisible character) belongs to the character before it.
+            delta = i + 1 - f
+            start_a.set(f, delta)
+            end_a.set(f, delta)
+        else:
+            # Every character of an expansion ("ß" -> "ss") maps to the whole source character.
+            for j in range(k):
+                start_a.set(f + j, i - (f + j))
+                if j:
+                    end_a.set(f + j, i + 1 - (f + j))
+            delta = i + 1 - (f + k)
+            start_a.set(f + k, delta)
+            end_a.set(f + k, delta)
+    a = text.translate(table)
+    # Step B: periods and whitespace runs on the translated text, the same passes as
+    # _finish. Breakpoints are appended directly: this loop runs once per sentence.
+    start_b, end_b = _Piecewise(), _Piecewise()
+    sx, sd, ex, ed = start_b.xs, start_b.ds, end_b.xs, end_b.ds
+    delta = 0
+    for m in _BOTH.finditer(a):
+        p, q = m.span()
+        g = p - delta
+        if a[p] == ".":
+            # Dropped period: part of neither the span before it nor the one after.
+            delta = q - g
+            sx.append(g)
+            ex.append(g + 1)
+        else:
+            delta = q - g - 1
+            sx.append(g + 1)
+            ex.append(g + 1)
+        sd.append(delta)
+        ed.append(delta)
+    return Folded(text, _finish(a), start_a, end_a, start_b, end_b)
