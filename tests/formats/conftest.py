@@ -67,7 +67,8 @@ def make_concepts() -> list[Concept]:
                 Term("en", "Lt. Gen.", type="abbreviation", status="admitted", case_sensitive=True),
                 Term("en", "LTG", type="acronym", status="admitted", usage="Army personnel style", match="case"),
                 Term("es", "teniente general", match="title", gender="masculine", number="singular", geo="ES",
-                     source="DRAE", context="El teniente general pasó revista.", note="también «general de tres estrellas»"),
+                     source="DRAE", context="El teniente general pasó revista.",
+                     note="también «general de tres estrellas»"),
                 Term("es-MX", "general de división", status="deprecated", part_of_speech="properNoun",
                      usage="not equivalent"),
             ),
@@ -87,7 +88,8 @@ def make_concepts() -> list[Concept]:
             Term("en", "rhea"), Term("es", "ñandú"), Term("fr-CA", "nandou", status="admitted"),
         )),
         Concept("person-x", "person", subject="  padded  ", terms=(
-            Term("es", "árbol"), Term("en", "tree", number="plural", gender="neuter"), Term("en", "[bracketed]", status="admitted"),
+            Term("es", "árbol"), Term("en", "tree", number="plural", gender="neuter"),
+            Term("en", "[bracketed]", status="admitted"),
         )),
     ]
 

@@ -88,7 +88,7 @@ def test_translator_edited_file():
     assert [(t.text, t.status) for t in first.terms if t.lang == "es"] == [
         ("teniente general", "preferred"), ("Tte. Gral.", "admitted")]
     assert second.id == "sedena" and second.definition is None
-    assert "made ids for 1 rows" in result.report[1]
+    assert "made ids for 1 row without one" in result.report[1]
 
 
 def test_excel_unicode_text_is_utf16_tsv():
@@ -157,7 +157,8 @@ _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
                 max_size=12).filter(str.strip)
 _terms = st.builds(
     Term, lang=st.sampled_from(["en", "es", "es-MX", "en-US", "fr"]), text=_text,
-    type=st.sampled_from(TERM_TYPES), status=st.sampled_from(STATUSES), case_sensitive=st.one_of(st.none(), st.booleans()),
+    type=st.sampled_from(TERM_TYPES), status=st.sampled_from(STATUSES),
+    case_sensitive=st.one_of(st.none(), st.booleans()),
     match=_opt(MATCH_RULES), part_of_speech=_opt(PARTS_OF_SPEECH), gender=_opt(GENDERS), number=_opt(NUMBERS),
     geo=st.one_of(st.none(), _text), usage=st.one_of(st.none(), _text), source=st.one_of(st.none(), _text),
     context=st.none(), note=st.one_of(st.none(), _text),
@@ -189,7 +190,7 @@ def test_deepl_export_follows_deepl_rules():
     report: list[str] = []
     data = DeeplTsv().write(concepts, report=report)
     assert data.decode() == "General Officer\toficial general\nmajor\tmayor\n"
-    assert any("repeated source terms" in line for line in report)
+    assert any("1 repeated source term (DeepL needs unique sources)" in line for line in report)
     assert any("without a en and a es term" in line for line in report)
     assert DeeplTsv().write(concepts, source_lang="es", target_lang="en").decode().startswith("oficial general\t")
     assert DeeplTsv().write(concepts, target_lang="es-MX").decode().endswith("major\tmayor MX\n")

@@ -50,13 +50,11 @@ def test_own_layouts_round_trip_exactly(name):
     assert fmt.read(fmt.write(make_concepts()), f"x.{name}").concepts == make_concepts()
 
 
-@pytest.mark.parametrize("name", BOTH)
+@pytest.mark.parametrize("name", [n for n in BOTH if FORMATS[n].kind == "terms"])
 def test_round_trip_of_the_shipped_glossaries(name, shipped_concepts):
     if not shipped_concepts:
         pytest.skip("no shipped glossaries")
     fmt = get_format(name)
-    if fmt.kind != "terms":
-        pytest.skip("translation-memory format")
     first = fmt.write(shipped_concepts)
     back = fmt.read(first, f"shipped.{name}").concepts
     assert fmt.write(back) == first

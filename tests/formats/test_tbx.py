@@ -29,7 +29,7 @@ def test_good_samples_import_with_expected_counts(interop, relative, concepts, t
     result = read(interop(relative))
     assert len(result.concepts) == concepts
     assert sum(len(c.terms) for c in result.concepts) == terms
-    assert result.report[0].startswith(f"read {concepts} concepts")
+    assert result.report[0].startswith(f"read {concepts} concept")
 
 
 def test_astronomy_mapping(interop):

@@ -40,6 +40,7 @@ __all__ = [
     "unescape_formula",
     "default_statuses",
     "require_languages",
+    "count",
     "counted",
 ]
 
@@ -454,6 +455,19 @@ def unescape_formula(cell: str) -> str:
 
 
 # -- reporting -------------------------------------------------------------------------
+def count(n: int, word: str) -> str:
+    """Return ``"1 row"``, ``"3 rows"``, ``"2 entries"``.
+
+    >>> count(1, "concept"), count(306, "row"), count(2, "entry"), count(0, "data category")
+    ('1 concept', '306 rows', '2 entries', '0 data categories')
+    """
+    if n == 1:
+        return f"1 {word}"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return f"{n} {word[:-1]}ies"
+    return f"{n} {word}s"
+
+
 def counted(counter: Counter, limit: int = 12) -> str:
     """Return ``"a ×3, b ×1"`` for a Counter, most common first.
 

@@ -82,6 +82,7 @@ from .base import (
     unescape_formula,
     unique_id,
     concept_id_from,
+    count,
     xml_root_name,
 )
 
@@ -287,8 +288,9 @@ class _PairMerger:
             return []
         shown = "; ".join(f"{text!r} ({line_list(lines)})" for text, lines in self.merged[:12])
         more = f"; … ({len(self.merged) - 12} more)" if len(self.merged) > 12 else ""
-        return [f"merged {self.merged_rows} rows that repeat a source term into {len(self.merged)} "
-                f"concepts (different translations become admitted terms): {shown}{more}"]
+        return [f"merged {count(self.merged_rows, 'row')} that repeat a source term into "
+                f"{count(len(self.merged), 'concept')} (different translations become admitted terms): "
+                f"{shown}{more}"]
 
 
 _POS_IN = {
@@ -515,18 +517,18 @@ class TermbankCsv(Format):
                 **{k: (values.get(k) or None) for k in ("subject", "definition", "note", "source")},
                 terms=tuple(terms), **meta,
             ))
-        report = [f"read {len(concepts)} concepts with {sum(len(c.terms) for c in concepts)} terms"]
+        report = [f"read {count(len(concepts), 'concept')} with {count(sum(len(c.terms) for c in concepts), 'term')}"]
         taken = set(ids)
         for i in pending:
             c = concepts[i]
             first = next((t for t in c.terms if t.base_lang == "en"), c.terms[0])
             concepts[i] = replace(c, id=unique_id(slug(first.text) or "concept", taken))
         if pending:
-            report.append(f"made ids for {len(pending)} rows without one (from their first term)")
+            report.append(f"made ids for {count(len(pending), 'row')} without one (from their first term)")
         if skipped:
-            report.append(f"skipped {len(skipped)} blank rows ({line_list(skipped)})")
+            report.append(f"skipped {count(len(skipped), 'blank row')} ({line_list(skipped)})")
         if odd_order:
-            report.append(f"term_order does not match the terms in {len(odd_order)} rows "
+            report.append(f"term_order does not match the terms in {count(len(odd_order), 'row')} "
                           f"({line_list(odd_order)}); kept the column order there")
         report.extend(langs.report)
         require_languages(concepts, filename, header_line, min_languages)
@@ -635,12 +637,12 @@ class DeeplTsv(Format):
         concepts = merger.concepts()
         if not concepts:
             raise FormatError("no glossary entries", filename, 1)
-        report.insert(0, f"read {len(concepts)} concepts from {len(lines) - len(skipped)} entries")
+        report.insert(0, f"read {count(len(concepts), 'concept')} from {count(len(lines) - len(skipped), 'entry')}")
         report += merger.report()
         if trimmed:
             report.append(f"trimmed surrounding whitespace from {trimmed} cells")
         if skipped:
-            report.append(f"skipped {len(skipped)} blank lines ({line_list(skipped)})")
+            report.append(f"skipped {count(len(skipped), 'blank line')} ({line_list(skipped)})")
         return ReadResult(concepts=concepts, report=report, skipped=len(skipped), merged=merger.merged_rows,
                           format=self.name)
 
@@ -666,9 +668,9 @@ class DeeplTsv(Format):
             lines.append(f"{src}\t{tgt}\n")
         if report is not None:
             if missing:
-                report.append(f"left out {missing} concepts without a {source_lang} and a {target_lang} term")
+                report.append(f"left out {count(missing, 'concept')} without a {source_lang} and a {target_lang} term")
             if dropped:
-                report.append(f"left out {len(dropped)} repeated source terms (DeepL needs unique sources): "
+                report.append(f"left out {count(len(dropped), 'repeated source term')} (DeepL needs unique sources): "
                               + ", ".join(dropped[:8]))
         return "".join(lines).encode("utf-8")
 
@@ -750,10 +752,10 @@ class GoogleCsv(Format):
             cid = unique_id(f"{prefix}-{slug(terms[0].text, 40) or 'term'}", taken)
             concepts.append(Concept(id=cid, definition=values.get("description", "").strip() or None,
                                     note="\n".join(notes) or None, terms=tuple(terms)))
-        report = [f"read {len(concepts)} concepts (equivalent term sets: "
+        report = [f"read {count(len(concepts), 'concept')} (equivalent term sets: "
                   f"{', '.join(c for c in columns if c not in ('pos', 'description'))})"]
         if skipped:
-            report.append(f"skipped {len(skipped)} rows with fewer than two terms ({line_list(skipped)})")
+            report.append(f"skipped {count(len(skipped), 'row')} with fewer than two terms ({line_list(skipped)})")
         report.extend(langs.report)
         require_languages(concepts, filename, header_line, min_languages)
         return ReadResult(concepts=concepts, report=report, skipped=len(skipped), format=self.name)
@@ -778,10 +780,10 @@ class GoogleCsv(Format):
         concepts = merger.concepts()
         if not concepts:
             raise FormatError("no glossary entries", filename, 1)
-        report.insert(0, f"read {len(concepts)} concepts (unidirectional glossary)")
+        report.insert(0, f"read {count(len(concepts), 'concept')} (unidirectional glossary)")
         report += merger.report()
         if skipped:
-            report.append(f"skipped {len(skipped)} rows without two terms ({line_list(skipped)})")
+            report.append(f"skipped {count(len(skipped), 'row')} without two terms ({line_list(skipped)})")
         return ReadResult(concepts=concepts, report=report, skipped=len(skipped), merged=merger.merged_rows,
                           format=self.name)
 
@@ -818,7 +820,7 @@ class GoogleCsv(Format):
                 row.append(c.definition or "")
             rows.append(row)
         if left_out and report is not None:
-            report.append(f"left out {left_out} concepts with terms in fewer than two of {', '.join(langs)}")
+            report.append(f"left out {count(left_out, 'concept')} with terms in fewer than two of {', '.join(langs)}")
         return _write_rows(rows, ",", False, escape_formulas)
 
 
@@ -888,13 +890,14 @@ class PairsCsv(Format):
         if not concepts:
             raise FormatError("no rows with terms", filename, header_line)
         pairs = sorted({f"{c.terms[0].lang} → {c.terms[-1].lang}" for c in concepts})
-        report = [f"read {len(concepts)} concepts from {len(rows) - 1 - len(blank) - len(one_sided)} rows "
+        used = len(rows) - 1 - len(blank) - len(one_sided)
+        report = [f"read {count(len(concepts), 'concept')} from {count(used, 'row')} "
                   f"({', '.join(pairs)})"]
         report += merger.report()
         if blank:
-            report.append(f"skipped {len(blank)} rows with no terms ({line_list(blank)})")
+            report.append(f"skipped {count(len(blank), 'row')} with no terms ({line_list(blank)})")
         if one_sided:
-            report.append(f"skipped {len(one_sided)} rows with only one side filled ({line_list(one_sided)})")
+            report.append(f"skipped {count(len(one_sided), 'row')} with only one side filled ({line_list(one_sided)})")
         if extra_cols:
             report.append(f"kept columns with no termbank field as notes: {', '.join(n for _, n in extra_cols)}")
         report.extend(langs.report)
@@ -916,5 +919,5 @@ class PairsCsv(Format):
             rows.append([c.id, s.lang, t.lang, _POS_OUT.get(pos, pos) if pos else "", c.definition or "",
                          s.text, t.text])
         if left_out and report is not None:
-            report.append(f"left out {left_out} concepts without a {source_lang} and a {target_lang} term")
+            report.append(f"left out {count(left_out, 'concept')} without a {source_lang} and a {target_lang} term")
         return _write_rows(rows, ",", False, escape_formulas)

@@ -34,7 +34,7 @@ from ..model import (
     Term,
     TMUnit,
 )
-from .base import Format, ReadResult, decode_text, scan_text
+from .base import Format, ReadResult, count, decode_text, scan_text
 
 __all__ = ["MarkdownFormat", "HtmlFormat", "JsonFormat", "sort_key"]
 
@@ -47,7 +47,7 @@ def sort_key(text: str, lang: str = "en") -> tuple[str, str, str]:
     separate words, and in Spanish ``ñ`` is its own letter after ``n``.
 
     >>> sorted(["oso", "ñandú", "nube", "Nación", "nación"], key=lambda t: sort_key(t, "es"))
-    ['nación', 'Nación', 'nube', 'ñandú', 'oso']
+    ['Nación', 'nación', 'nube', 'ñandú', 'oso']
     >>> sorted(["Zulu", "Ángel", "angel", "año"], key=lambda t: sort_key(t, "en"))
     ['angel', 'Ángel', 'año', 'Zulu']
     """
@@ -345,8 +345,9 @@ class JsonFormat(Format):
         if not concepts and not units:
             raise FormatError("no concepts and no units", filename, 1)
         return ReadResult(concepts=concepts, units=units, format=self.name,
-                          report=[f"read {len(concepts)} concepts with {sum(len(c.terms) for c in concepts)} "
-                                  f"terms and {len(units)} translation units"])
+                          report=[f"read {count(len(concepts), 'concept')} with "
+                                  f"{count(sum(len(c.terms) for c in concepts), 'term')} and "
+                                  f"{count(len(units), 'translation unit')}"])
 
 
 def _list(doc: dict, key: str, filename: str) -> list:

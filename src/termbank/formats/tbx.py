@@ -35,6 +35,10 @@ Term.case_sensitive,   ``note`` lines ``termbank:case_sensitive: true``, ``termb
 match, number, usage   title``, ``termbank:number: plural``, ``termbank:usage: ...``
 =====================  ===============================================================
 
+``Concept.version`` (the store's edit counter) is not exported. TBX groups terms by
+language section, so terms come back grouped by language (their order within a
+language is kept), and text comes back with whitespace collapsed.
+
 Anything else (``reliabilityCode``, ``termLocation``, ``customerSubset``, cross
 references, langSec-level notes...) becomes a note line ``type: value`` so nothing is
 lost, and the report counts it. Transaction records (who edited what, when, in the
@@ -70,6 +74,7 @@ from .base import (
     ReadResult,
     collapse,
     concept_id_from,
+    count,
     counted,
     default_statuses,
     is_xml_id,
@@ -246,31 +251,31 @@ class _Reader:
         langs = Counter(t.lang for c in concepts for t in c.terms)
         n_terms = sum(langs.values())
         version = "TBX v3" if self.v3 else "TBX 2008 (martif)"
-        lines = [f"read {len(concepts)} concepts with {n_terms} terms from {version}"
+        lines = [f"read {count(len(concepts), 'concept')} with {count(n_terms, 'term')} from {version}"
                  f"{' ' + dialect if dialect else ''}: {counted(langs)}"]
         if self.mapped:
             lines.append(f"mapped to termbank fields: {counted(self.mapped, 20)}")
         if self.kept:
-            lines.append(f"kept {sum(self.kept.values())} data categories with no termbank field "
+            lines.append(f"kept {count(sum(self.kept.values()), 'data category')} with no termbank field "
                          f"as notes: {counted(self.kept)}")
         if self.odd_values:
-            lines.append(f"kept {sum(self.odd_values.values())} values outside termbank's lists as notes: "
+            lines.append(f"kept {count(sum(self.odd_values.values()), 'value')} outside termbank's lists as notes: "
                          f"{counted(self.odd_values)}")
         if self.remapped:
             lines.append(f"read as the nearest termbank value: {counted(self.remapped)}")
         if self.renamed:
             shown = ", ".join(f"{a} → {b}" for a, b in self.renamed[:5])
             more = f", … ({len(self.renamed) - 5} more)" if len(self.renamed) > 5 else ""
-            lines.append(f"prefixed {len(self.renamed)} concept ids that are not valid XML IDs "
+            lines.append(f"prefixed {count(len(self.renamed), 'concept id')} that are not valid XML IDs "
                          f"(strip the prefix to recover the original): {shown}{more}")
         if self.generated:
-            lines.append(f"made ids for {self.generated} entries without one (from their first term)")
+            lines.append(f"made ids for {count(self.generated, 'entry')} without one (from their first term)")
         if self.transactions:
-            lines.append(f"not kept: {self.transactions} transaction records (transacGrp: who changed "
+            lines.append(f"not kept: {count(self.transactions, 'transaction record')} (transacGrp: who changed "
                          "what, when, in the source tool); concept-level origination/modification "
                          "dates became the created/updated dates")
         if self.bad_dates:
-            lines.append(f"ignored {self.bad_dates} unreadable dates")
+            lines.append(f"ignored {count(self.bad_dates, 'unreadable date')}")
         text = self._child(self.root, "text")
         if text is not None and self._child(text, "back") is not None:
             lines.append("ignored the back matter (<back>: reference lists for transactions)")

@@ -39,7 +39,17 @@ from lxml import etree
 from .. import __version__
 from ..errors import FormatError
 from ..model import TMUnit
-from .base import Format, LanguageTags, ReadResult, counted, line_list, parse_xml, xml_root_name, xml_safe
+from .base import (
+    Format,
+    LanguageTags,
+    ReadResult,
+    count,
+    counted,
+    line_list,
+    parse_xml,
+    xml_root_name,
+    xml_safe,
+)
 
 __all__ = ["TmxFormat", "INLINE_TAGS"]
 
@@ -194,20 +204,21 @@ class _Reader:
     def summary(self, root: etree._Element, n_tu: int, units: list[TMUnit]) -> list[str]:
         pairs = Counter(f"{u.source_lang}→{u.target_lang}" for u in units)
         version = root.get("version") or "?"
-        lines = [f"read {len(units)} translation units from {n_tu} <tu> (TMX {version}, inline codes "
+        lines = [f"read {count(len(units), 'translation unit')} from {n_tu} <tu> (TMX {version}, inline codes "
                  f"{'kept as markup' if self.inline == 'keep' else 'stripped'})"
                  + (f": {counted(pairs)}" if pairs else "")]
         if self.empty:
-            lines.append(f"skipped {len(self.empty)} units with an empty source or target ({line_list(self.empty)})")
+            lines.append(f"skipped {count(len(self.empty), 'unit')} with an empty source or target "
+                         f"({line_list(self.empty)})")
         if self.filtered:
-            lines.append(f"skipped {self.filtered} units in other languages than asked for")
+            lines.append(f"skipped {count(self.filtered, 'unit')} in other languages than asked for")
         if self.unbalanced:
-            lines.append(f"warning: {len(self.unbalanced)} segments have unbalanced bpt/ept pairs "
+            lines.append(f"warning: {count(len(self.unbalanced), 'segment')} have unbalanced bpt/ept pairs "
                          f"({line_list(self.unbalanced)}); kept as they are")
         if self.no_srclang:
             lines.append("no srclang (or srclang=\"*all*\"): the first <tuv> of each <tu> is the source")
         if self.bad_dates:
-            lines.append(f"ignored {self.bad_dates} unreadable dates")
+            lines.append(f"ignored {count(self.bad_dates, 'unreadable date')}")
         lines.extend(self.langs.report)
         return lines
 
@@ -371,6 +382,9 @@ class TmxFormat(Format):
         body = etree.SubElement(root, "body")
         for n, u in enumerate(units, 1):
             self._tu(body, u, srclang, inline, n)
+        dropped = sum(len(text) - len(xml_safe(text)) for u in units for text in (u.source, u.target))
+        if dropped and report is not None:
+            report.append(f"removed {count(dropped, 'control character')} that XML 1.0 cannot hold")
         _indent(root)
         doctype = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
         return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
