@@ -8,6 +8,7 @@ and the termbank version, so any edit or import invalidates it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -42,7 +43,13 @@ def cached(kind: str, url: str, revision: object, build: Callable[[], T]) -> T:
     path = folder / f"{kind}-{hashlib.sha256(url.encode()).hexdigest()[:16]}.pickle"
     try:
         with open(path, "rb") as fh:
-            stored_digest, obj = pickle.load(fh)
+            # Unpickling a large index allocates millions of small objects; the cyclic
+            # garbage collector would walk them all several times for nothing.
+            gc.disable()
+            try:
+                stored_digest, obj = pickle.load(fh)
+            finally:
+                gc.enable()
         if stored_digest == digest:
             return obj
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
