@@ -49,6 +49,8 @@ __all__ = [
     "parse_term_spec",
     "annotator",
     "annotate_article",
+    "import_file",
+    "export_data",
     "make_concept_id",
     "concept_as_dict",
 ]
@@ -190,6 +192,69 @@ def annotate_article(annot, article, *, lang: str = "auto", to: str | None = Non
     doc = annot.annotate(mask_html(article.text), lang=lang, to=to, file=article.name)
     mentions = [replace(m, text=article.text[m.start:m.end]) for m in doc.mentions]
     return Document(file=doc.file, lang=doc.lang, text=article.text, mentions=mentions)
+
+
+# -- import / export ---------------------------------------------------------------------
+def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool = False,
+                author: str | None = None, **options) -> dict:
+    """Import concepts (TBX, CSV, TSV, JSON, glossaries) or units (TMX) from a file, all or nothing.
+
+    Concepts merge by id: a new id is added, a known id with other content replaces the
+    stored concept (its history records the change), the same content changes nothing,
+    so re-importing a file is a no-op. With ``dry_run`` nothing is written. Returns the
+    counts and the reader's report.
+    """
+    from .formats import read_file
+
+    result = read_file(path, format, **{k: v for k, v in options.items() if v is not None})
+    who = current_author(author)
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    units = {"added": 0, "merged": 0}
+
+    def work(session):
+        for c in result.concepts:
+            if dry_run:
+                existing = repo.get_concept(session, c.id)
+                status = "added" if existing is None else ("unchanged" if repo.same_content(existing, c) else "updated")
+            else:
+                status = repo.upsert_concept(session, c, who, action="import")
+            counts[status] += 1
+        if result.units:
+            if dry_run:
+                units["added"] = len(result.units)
+            else:
+                units["added"], units["merged"] = repo.add_units(session, result.units, who)
+
+    if dry_run:
+        with store.read() as session:
+            work(session)
+    else:
+        store.run_write(work)
+    return {
+        "file": path, "format": result.format, "dry_run": dry_run,
+        "concepts": counts if result.concepts or not result.units else None,
+        "units": units if result.units else None,
+        "skipped": result.skipped, "merged_in_file": result.merged, "report": result.report,
+    }
+
+
+def export_data(store: Store, *, format: str = "tbx", category: str | None = None, **options) -> bytes:
+    """Return the termbase (or, for TMX, the translation memory) in a file format."""
+    from .formats import get_format
+
+    fmt = get_format(format)
+    if not fmt.can_write():
+        raise UsageError(f"format {format!r} can only be imported")
+    if category is not None:
+        _check_category(category)
+    with store.read() as session:
+        if fmt.kind == "tm":
+            items = list(repo.iter_units(session))
+        else:
+            items = repo.iter_concepts(session, category)
+            if fmt.name == "json" and category is None:
+                items = list(items) + list(repo.iter_units(session))
+    return fmt.write(items, **{k: v for k, v in options.items() if v is not None})
 
 
 # -- editing ------------------------------------------------------------------------

@@ -392,6 +392,69 @@ def extract(
         typer.echo(f"  {c.kind:<8} {c.count:>3}×  {label}    «{c.context}»", err=True)
 
 
+# -- import / export ----------------------------------------------------------------------
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="TBX, TMX, CSV/TSV, DeepL/Google glossary or termbank JSON.")],
+    fmt: Annotated[str, typer.Option("--format", help="auto, tbx, tmx, json, csv, tsv, pairs, deepl or google.")] = "auto",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing.")] = False,
+    inline: Annotated[Optional[str], typer.Option("--inline", help="TMX inline codes: strip (default) or keep.")] = None,
+    source_lang: Annotated[Optional[str], typer.Option("--source-lang", help="Source language of a two-column glossary or TMX filter.")] = None,
+    target_lang: Annotated[Optional[str], typer.Option("--target-lang", help="Target language of a two-column glossary or TMX filter.")] = None,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV/TSV file (default UTF-8).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import terms or translation units; all or nothing, merging by concept id."""
+    if inline not in (None, "strip", "keep"):
+        fail(UsageError("--inline must be strip or keep"))
+    try:
+        report = api.import_file(open_db(create=True), file, format=fmt, dry_run=dry_run, author=state.author,
+                                 inline=inline, source_lang=source_lang, target_lang=target_lang, encoding=encoding)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(report)
+        return
+    head = "would import" if dry_run else "imported"
+    typer.echo(f"{head} {report['file']} ({report['format']})")
+    if report["concepts"] is not None:
+        c = report["concepts"]
+        typer.echo(f"  concepts: {c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged")
+    if report["units"] is not None:
+        u = report["units"]
+        typer.echo(f"  translation units: {u['added']} added, {u['merged']} duplicates merged")
+    if report["skipped"] or report["merged_in_file"]:
+        typer.echo(f"  in the file: {report['skipped']} rows skipped, {report['merged_in_file']} merged")
+    for line in report["report"]:
+        typer.echo(f"  - {line}")
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="tbx, csv, tsv, deepl, google, tmx, md, html, json or pairs.")] = "tbx",
+    category: Annotated[Optional[str], typer.Option("--category", help=f"Only this category: {', '.join(CATEGORIES)}.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write here (default: standard output).")] = None,
+    source_lang: Annotated[Optional[str], typer.Option("--source-lang", help="Source language of a DeepL/Google/pairs glossary.")] = None,
+    target_lang: Annotated[Optional[str], typer.Option("--target-lang", help="Target language of a DeepL/Google/pairs glossary.")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language to sort a printable glossary by (md, html).")] = None,
+) -> None:
+    """Export the termbase (TBX-Basic v3, CSV, DeepL, Google, glossaries) or the memory (TMX)."""
+    try:
+        data = api.export_data(open_db(), format=fmt, category=category, source_lang=source_lang,
+                               target_lang=target_lang, lang=lang)
+    except TermbankError as e:
+        fail(e)
+    if output:
+        try:
+            with open(output, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            fail(UsageError(f"{output}: cannot write: {exc.strerror}"))
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import ConflictError, NotFound, UsageError
-from ..model import Concept, Term, TMUnit, concept_as_dict, same_content
+from ..model import Concept, Term, TMUnit, concept_as_dict, same_content  # noqa: F401 (same_content re-exported)
 from .models import ConceptRow, HistoryRow, RevisionRow, TermRow, TMUnitRow, utcnow
 
 __all__ = [
