@@ -65,7 +65,8 @@ def test_extract_cli_output_imports(filled_cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "CMSI" in result.stderr
     assert out.read_bytes()
-    imported = filled_cli("import", str(out), "--json")
+    assert filled_cli("import", str(out)).exit_code == 3  # one language only: refused by default
+    imported = filled_cli("import", str(out), "--min-languages", "1", "--json")
     assert imported.exit_code == 0, imported.stderr
     report = json.loads(imported.stdout)
     assert report["concepts"]["added"] >= 3

@@ -386,7 +386,8 @@ def extract(
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-    typer.echo(f"{len(candidates)} candidates from {len(docs)} file(s)", err=True)
+    typer.echo(f"{len(candidates)} candidates from {len(docs)} file(s); add the translations, then "
+               "`termbank import FILE` (or `--min-languages 1` to import them as they are)", err=True)
     for c in candidates:
         label = f"{c.text} = {c.full_form}" if c.full_form else c.text
         typer.echo(f"  {c.kind:<8} {c.count:>3}×  {label}    «{c.context}»", err=True)
@@ -402,6 +403,7 @@ def import_(
     source_lang: Annotated[Optional[str], typer.Option("--source-lang", help="Source language of a two-column glossary or TMX filter.")] = None,
     target_lang: Annotated[Optional[str], typer.Option("--target-lang", help="Target language of a two-column glossary or TMX filter.")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV/TSV file (default UTF-8).")] = None,
+    min_languages: Annotated[int, typer.Option("--min-languages", help="Refuse concepts with terms in fewer languages (1 accepts monolingual candidates from `extract`).")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import terms or translation units; all or nothing, merging by concept id."""
@@ -409,7 +411,8 @@ def import_(
         fail(UsageError("--inline must be strip or keep"))
     try:
         report = api.import_file(open_db(create=True), file, format=fmt, dry_run=dry_run, author=state.author,
-                                 inline=inline, source_lang=source_lang, target_lang=target_lang, encoding=encoding)
+                                 inline=inline, source_lang=source_lang, target_lang=target_lang, encoding=encoding,
+                                 min_languages=min_languages)
     except TermbankError as e:
         fail(e)
     if as_json:
