@@ -1,0 +1,1 @@
+"""Data files shipped with termbank (segmentation rules); read with ``importlib.resources``."""
