@@ -91,6 +91,20 @@ def test_translator_edited_file():
     assert "made ids for 1 row without one" in result.report[1]
 
 
+@pytest.mark.parametrize("name, fmt, layout", [
+    ("google-sets.csv", "csv", "google"),
+    ("deepl_en-es.tsv", "tsv", "deepl"),
+])
+def test_other_layouts_asked_for_as_csv_are_handed_over(name, fmt, layout):
+    result = read_file(FORMATS_DATA / name, format=fmt)
+    assert result.format == layout and "read as the" in result.report[0]
+
+
+def test_a_broken_termbank_file_is_not_mistaken_for_another_layout():
+    with pytest.raises(FormatError, match="missing column"):
+        TermbankCsv().read(b"id,category\nc1,rank\n", "broken.csv")
+
+
 def test_excel_unicode_text_is_utf16_tsv():
     result = read_file(FORMATS_DATA / "excel-unicode-text.tsv")
     assert [(t.lang, t.text) for t in result.concepts[0].terms] == [("en", "captain"), ("es", "capitán")]

@@ -67,6 +67,7 @@ from ..model import (
 )
 from ..langs import normalize_tag
 from .base import (
+    HEAD_SIZE,
     Format,
     LanguageTags,
     ReadResult,
@@ -425,9 +426,24 @@ class TermbankCsv(Format):
 
     def read(self, data: bytes, filename: str = "<input>", *, encoding: str | None = None,
              min_languages: int = 2, **options) -> ReadResult:
-        """Return the concepts of a termbank CSV/TSV file."""
+        """Return the concepts of a termbank CSV/TSV file.
+
+        Asked to read another delimited layout (a term list, Google term sets, DeepL
+        entries) that has no ``term:`` columns, it hands over to that format's reader
+        and says so in the report: users call every such file "CSV".
+        """
         rows, _ = _read_rows(data, filename, encoding)
         header_line, header = rows[0]
+        names = {c.strip().lstrip("\ufeff").lower() for c in header}
+        if not any(c.startswith("term:") for c in names):
+            head = data[:HEAD_SIZE]
+            ours = names & (set(_FIXED) | set(_META))  # then it is a broken termbank file
+            for other in (PairsCsv(),) + (() if ours else (GoogleCsv(), DeeplTsv())):
+                if other.sniff(head):
+                    result = other.read(data, filename, encoding=encoding, min_languages=min_languages, **options)
+                    result.report.insert(0, f"no term:<lang> columns: read as the {other.name!r} layout "
+                                            f"({other.description})")
+                    return result
         names = [c.strip() for c in header]
         seen: set[str] = set()
         langs = LanguageTags(filename)
