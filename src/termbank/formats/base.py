@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from babel import Locale
@@ -28,13 +28,17 @@ __all__ = [
     "Format",
     "LanguageTags",
     "HEAD_SIZE",
+    "bom_encoding",
     "decode_text",
+    "scan_text",
+    "collapse",
     "parse_xml",
     "xml_root_name",
     "is_xml_id",
     "slug",
     "unique_id",
     "concept_id_from",
+    "id_prefix",
     "xml_safe",
     "escape_formula",
     "unescape_formula",
@@ -42,6 +46,7 @@ __all__ = [
     "require_languages",
     "count",
     "counted",
+    "line_list",
 ]
 
 #: How many leading bytes :meth:`Format.sniff` gets.
@@ -343,8 +348,6 @@ def default_statuses(terms: list[Term], explicit: list[bool]) -> list[Term]:
     language is explicitly preferred; the others are ``admitted`` (the rule of
     glossaries/README.md).
     """
-    from dataclasses import replace
-
     preferred_langs = {t.base_lang for t, e in zip(terms, explicit) if e and t.status == "preferred"}
     seen: set[str] = set()
     out = []
@@ -413,7 +416,7 @@ def concept_id_from(raw: str, prefix: str) -> str:
 def id_prefix(filename: str) -> str:
     """Return an id prefix made from a file name: ``glossaries/My File.csv`` -> ``my-file``.
 
-    >>> id_prefix("/tmp/tico19-facebook_f_en-es_XX.csv"), id_prefix("-"), id_prefix("2024.tsv")
+    >>> id_prefix("glossaries/tico19-facebook_f_en-es_XX.csv"), id_prefix("-"), id_prefix("2024.tsv")
     ('tico19-facebook-f-en-es-xx', 'import', 'g-2024')
     """
     stem = re.split(r"[\\/]", filename)[-1]

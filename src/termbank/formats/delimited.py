@@ -302,7 +302,7 @@ _POS_IN = {
 _POS_OUT = {"properNoun": "proper noun"}
 
 
-def _pos(value: str, notes: list[str], line: int) -> str | None:
+def _pos(value: str, notes: list[str]) -> str | None:
     value = value.strip()
     if not value:
         return None
@@ -553,7 +553,7 @@ class TermbankCsv(Format):
     def write(self, items: Iterable[Concept], *, escape_formulas: bool = True, bom: bool = True,
               report: list[str] | None = None, **options) -> bytes:
         """Return the concepts in termbank's CSV layout (see the module docstring)."""
-        concepts = list(concepts_iter(items))
+        concepts = list(_concepts_only(items))
         langs = _lang_order(t.base_lang for c in concepts for t in c.terms)
         rank = {lang: i for i, lang in enumerate(langs)}
         rows = [list(_FIXED) + [f"term:{lang}" for lang in langs] + list(_META)]
@@ -666,7 +666,7 @@ class DeeplTsv(Format):
               escape_formulas: bool = True, report: list[str] | None = None, **options) -> bytes:
         """Return DeepL glossary TSV for one direction (preferred terms; see the module docstring)."""
         lines, seen, dropped, missing = [], set(), [], 0
-        for c in concepts_iter(items):
+        for c in _concepts_only(items):
             s, t = c.preferred(source_lang, _locale(source_lang)), c.preferred(target_lang, _locale(target_lang))
             if s is None or t is None:
                 missing += 1
@@ -691,7 +691,8 @@ class DeeplTsv(Format):
         return "".join(lines).encode("utf-8")
 
 
-def concepts_iter(items: Iterable[Concept]) -> Iterable[Concept]:
+def _concepts_only(items: Iterable[Concept]) -> Iterable[Concept]:
+    """Return the Concept items (a mixed backup list may also hold units)."""
     return (c for c in items if isinstance(c, Concept))
 
 
@@ -759,7 +760,7 @@ class GoogleCsv(Format):
             row = row + [""] * (len(columns) - len(row))
             notes: list[str] = []
             values = dict(zip(columns, row))
-            pos = _pos(values.get("pos", ""), notes, line)
+            pos = _pos(values.get("pos", ""), notes)
             terms = [Term(lang=col, text=cell.strip(), part_of_speech=pos)
                      for col, cell in zip(columns, row) if col not in ("pos", "description") and cell.strip()]
             if len(terms) < 2:
@@ -808,7 +809,7 @@ class GoogleCsv(Format):
               report: list[str] | None = None, **options) -> bytes:
         """Return a Google glossary CSV: ``layout="sets"`` (header of language codes, ``pos``,
         ``description``) or ``layout="pairs"`` (unidirectional, no header)."""
-        concepts = list(concepts_iter(items))
+        concepts = list(_concepts_only(items))
         if layout == "pairs":
             rows = []
             for c in concepts:
@@ -898,7 +899,7 @@ class PairsCsv(Format):
                 one_sided.append(line)
                 continue
             notes: list[str] = [f"{name}: {row[i].strip()}" for i, name in extra_cols if row[i].strip()]
-            pos = _pos(v.get("pos", ""), notes, line)
+            pos = _pos(v.get("pos", ""), notes)
             merger.add(line, langs(v["sourcelang"], line), src, langs(v["targetlang"], line), tgt,
                        raw_id=v.get(id_col, "").strip() if id_col else "", pos=pos,
                        description=v.get("description", "").strip() or None, extra=notes)
@@ -926,7 +927,7 @@ class PairsCsv(Format):
         """Return a term list for one direction: id, langs, pos, description, preferred terms."""
         rows = [["id", "sourceLang", "targetLang", "pos", "description", "sourceString", "targetString"]]
         left_out = 0
-        for c in concepts_iter(items):
+        for c in _concepts_only(items):
             s, t = c.preferred(source_lang, _locale(source_lang)), c.preferred(target_lang, _locale(target_lang))
             if s is None or t is None:
                 left_out += 1
