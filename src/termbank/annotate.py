@@ -22,7 +22,7 @@ from .langs import base_language
 from .match import TermIndex
 from .model import Concept, Term
 from .morph import inflections
-from .normalize import fold_case, fold_with_offsets, strip_accents
+from .normalize import fold_case, fold_with_offsets, normalize_space, strip_accents
 
 __all__ = ["Mention", "Document", "Annotator", "detect_language", "FLAGS"]
 
@@ -43,10 +43,53 @@ _STOPWORDS = {
     "es": frozenset("de la el en y los las del que se por con para una un es al su lo como fue más pero "
                     "sus le ha dijo este esta entre".split()),
 }
+# After "the general" / "el general", the words that show the rank is the subject of a
+# clause ("the general said", "el general explicó") rather than an adjective before a
+# noun ("the general public", "la mayor parte") or a noun with a complement ("el capitán
+# del pesquero"): a few frequent words, and verb endings (English past, Spanish preterite).
+_CLAUSE_WORDS = {
+    "en": frozenset("said says told tells added adds noted notes who whose which and also then later is was "
+                    "has had will would could can did does spoke speaks met meets recalled wrote".split()),
+    "es": frozenset("dijo dice dicen es fue era ha había habría será sería quien quienes que y también luego "
+                    "no se le lo les al tiene tuvo puso hizo".split()),
+}
+_CLAUSE_ENDINGS = {"en": ("ed",), "es": ("ó", "aron", "ieron")}
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_NUMBER = re.compile(r"\d[\d.,]*$|(?:two|three|four|five|six|seven|eight|nine|ten|dozen|several|dos|tres|cuatro|"
-                     r"cinco|seis|siete|ocho|nueve|diez|varios|varias)$", re.IGNORECASE)
+# A number, and at most one word (an adjective: "two Mexican colonels"), before a plural rank.
+_COUNTED = re.compile(
+    r"(?<![\w.,])(?:\d[\d.,]*|two|three|four|five|six|seven|eight|nine|ten|dozen|several|dos|tres|cuatro|"
+    r"cinco|seis|siete|ocho|nueve|diez|varios|varias)[ \t\u00a0]+(?:[^\W\d_][\w'’-]*[ \t\u00a0]+)?$",
+    re.IGNORECASE,
+)
 _SENTENCE_END = set('.!?¿¡:;"“”«»\n')
+
+
+def _spelling(text: str) -> str:
+    """Return ``text`` as compared for the accent flag: NFC, whitespace runs as one space, case folded.
+
+    Composed and decomposed accents, a line break or a tab inside a term are not spelling
+    differences; a missing, wrong or extra accent is.
+
+    >>> _spelling("Me\\u0301xico") == _spelling("MÉXICO"), _spelling("secretario de la\\r\\nDefensa")
+    (True, 'secretario de la defensa')
+    """
+    return normalize_space(text).casefold()
+
+
+def _starts_clause(after: str, lang: str) -> bool:
+    """Return whether the text after a rank shows it heads a clause (see ``_CLAUSE_WORDS``).
+
+    >>> _starts_clause(" said.", "en"), _starts_clause(" public", "en"), _starts_clause(", who", "en")
+    (True, False, True)
+    >>> _starts_clause(" explicó que", "es"), _starts_clause(" parte", "es"), _starts_clause(" del pesquero", "es")
+    (True, False, False)
+    """
+    m = re.match(r"\s*([^\W\d_][\w'’-]*)?", after)
+    word = m.group(1) if m else None
+    if not word:
+        return True  # punctuation, a number or the end: "dijo el general.", "the general, who"
+    w = word.lower()
+    return w in _CLAUSE_WORDS.get(lang, ()) or w.endswith(_CLAUSE_ENDINGS.get(lang, ()))
 
 
 def detect_language(text: str) -> str:
@@ -187,18 +230,33 @@ class Annotator:
             # Whole words only, in the folded text.
             if fstart > 0 and ftext[fstart - 1].isalnum():
                 continue
+            plural_s = False
             if fend < n and ftext[fend].isalnum():
-                continue
+                # Only an English acronym may go on into a plural -s: "TCOs" (checked per term).
+                if doc_lang != "en" or ftext[fend] != "s" or (fend + 1 < n and ftext[fend + 1].isalnum()):
+                    continue
+                plural_s = True
             ostart, oend = folded.to_original(fstart, fend)
             surface = text[ostart:oend]
+            if plural_s and (text[oend:oend + 1] != "s" or not surface[-1:].isupper()):
+                continue
             for entry in entries[key]:
                 concept = concepts[entry.concept_id]
                 term = concept.terms[entry.term_index]
                 tlang = term.base_lang
+                if plural_s and not (term.type == "acronym" and tlang == "en" and entry.kind in ("term", "joined")):
+                    continue
                 if not entry.accepts_case(surface):
                     continue
                 rule = term.match_rule
-                if rule == "capitalized" and not surface[:1].isupper():
+                # "capitalized": the capital marks the name (Marina, Defensa, Navy); a name has
+                # no plural, so "Armadas", "Navies" at the start of a sentence are common nouns.
+                if rule == "capitalized" and (not surface[:1].isupper() or entry.kind not in ("term", "joined")):
+                    continue
+                if rule == "title" and entry.kind not in ("term", "joined") \
+                        and _spelling(surface) != _spelling(self._form(concept, entry.term_index, entry.kind)):
+                    # A rank or title word is also an ordinary word: a generated form with other
+                    # accents is another word ("la Secretaría de Bienestar" is not "secretaria").
                     continue
                 if rule == "case" and entry.case_key is None:
                     # A term whose match rule asks for its case although its type does not.
@@ -211,7 +269,7 @@ class Annotator:
                     # (an English institution name left in a Spanish article).
                     if len(surface.split()) < 2 or rule in ("title", "capitalized"):
                         continue
-                exact = surface.casefold() == self._form(concept, entry.term_index, entry.kind).casefold()
+                exact = _spelling(surface) == _spelling(self._form(concept, entry.term_index, entry.kind))
                 case_ok = surface[:1].isupper() == term.text[:1].isupper()
                 score = (
                     0 if not foreign else 1,
@@ -220,10 +278,12 @@ class Annotator:
                     0 if entry.kind == "term" else 1,
                     {"preferred": 0, "admitted": 1}.get(term.status, 2),
                 )
-                end = oend
-                if term.text.endswith(".") and entry.kind in ("term", "joined") and text[oend:oend + 1] == ".":
+                end, kind = oend, entry.kind
+                if plural_s:
+                    end, kind = oend + 1, "acronym-plural"
+                elif term.text.endswith(".") and entry.kind in ("term", "joined") and text[oend:oend + 1] == ".":
                     end = oend + 1  # the abbreviation's own period: "U.S.", "Gral."
-                out.append(_Candidate(ostart, end, fstart, fend, concept, term, entry.term_index, entry.kind,
+                out.append(_Candidate(ostart, end, fstart, fend, concept, term, entry.term_index, kind,
                                       rule, score))
         return out
 
@@ -240,7 +300,9 @@ class Annotator:
         if form is None:
             term = concept.terms[term_pos]
             form = term.text
-            if kind not in ("term", "joined"):
+            if kind == "acronym-plural":
+                form = term.text + "s"
+            elif kind not in ("term", "joined"):
                 form = dict((k, f) for f, k in inflections(term.text, term.base_lang)).get(kind, term.text)
             elif kind == "joined":
                 form = term.text.replace(" ", "")
@@ -293,11 +355,13 @@ class Annotator:
             if not (prev_word[:1].isupper() and prev_word.lower() not in _DETERMINERS.get(doc_lang, ())):
                 return True
         determiners = _DETERMINERS.get(doc_lang, frozenset())
-        # "the general said" after a named general in the same document.
-        if c.concept.id in titled and prev_word.lower() in determiners:
+        # "the general said" after a named general in the same document, but not "the
+        # general public", "a major exercise", "la mayor parte", "el capitán del pesquero".
+        if c.concept.id in titled and prev_word.lower() in determiners and _starts_clause(after, doc_lang):
             return True
-        # A plural after a number: "60 generals", "dos mayores".
-        if c.kind in ("plural", "feminine-plural") and prev_word and _NUMBER.match(prev_word):
+        # A rank counted: "60 generals", "dos mayores", "two Mexican colonels". A counted
+        # title is an ordinary noun: "two secretaries", "the two military chiefs".
+        if c.kind in ("plural", "feminine-plural") and c.concept.category == "rank" and _COUNTED.search(before):
             return True
         return False
 
@@ -313,8 +377,8 @@ class Annotator:
             flags = []
             form = self._form(concept, c.term_pos, c.kind)
             listed = self._listed_exactly(concept, surface, term.base_lang)
-            if not listed and strip_accents(surface).casefold() == strip_accents(form).casefold() \
-                    and surface.casefold() != form.casefold():
+            spelt, want = _spelling(surface), _spelling(form)
+            if not listed and spelt != want and strip_accents(spelt) == strip_accents(want):
                 flags.append("accent")
             if term.status == "deprecated":
                 flags.append("deprecated")
@@ -322,7 +386,8 @@ class Annotator:
                 flags.append("untranslated")
             canonical_term = self._canonical_term(concept, term, doc_lang if term.base_lang == doc_lang else term.base_lang)
             canonical = self._inflect_like(canonical_term, c.kind) if canonical_term else form
-            if canonical_term is term and "accent" not in flags and term.status != "deprecated":
+            if canonical_term is term and "accent" not in flags and term.status != "deprecated" \
+                    and c.kind != "joined":  # "Tte.Cnel." is written "Tte. Cnel." as listed
                 canonical = form
             drafts.append((c, surface, flags, canonical, canonical_term))
         # Inconsistency: the same concept written in competing forms of one role.
@@ -349,14 +414,14 @@ class Annotator:
 
     def _listed_exactly(self, concept: Concept, surface: str, lang: str) -> bool:
         """True when the surface is a listed form (or its inflection) with the same accents."""
-        s = surface.casefold()
+        s = _spelling(surface)
         for pos, t in enumerate(concept.terms):
             if t.base_lang != lang:
                 continue
-            if t.text.casefold() == s:
+            if _spelling(t.text) == s:
                 return True
             for form, _kind in inflections(t.text, t.base_lang):
-                if form.casefold() == s:
+                if _spelling(form) == s:
                     return True
         return False
 
@@ -377,6 +442,8 @@ class Annotator:
     def _inflect_like(self, term: Term, kind: str) -> str:
         if kind in ("term", "joined"):
             return term.text
+        if kind == "acronym-plural":
+            return term.text + "s" if term.type == "acronym" and term.base_lang == "en" else term.text
         forms = dict((k, f) for f, k in inflections(term.text, term.base_lang))
         if kind in forms:
             return forms[kind]
@@ -399,7 +466,9 @@ class Annotator:
             return (loc if want else 0, rank.get(t.status, 2), {"fullForm": 0}.get(t.type, 1))
 
         best = min(same_role, key=key)
-        if kind in ("plural", "feminine-plural"):
+        if kind in ("plural", "feminine-plural", "acronym-plural"):
+            if kind == "acronym-plural" and best.type == "acronym" and best.base_lang == "en":
+                return best.text + "s"
             forms = dict((k, f) for f, k in inflections(best.text, best.base_lang))
             return forms.get("plural", best.text)
         if kind == "feminine":
