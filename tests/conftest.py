@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 INTEROP = ROOT.parent / "shared" / "interop"
 DATA = Path(__file__).resolve().parent / "data"
 
-DB_FIXTURES = {"db_url", "store", "filled_store", "cli", "filled_cli"}
+DB_FIXTURES = {"db_url", "filled_url", "store", "filled_store", "cli", "filled_cli"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -49,6 +49,28 @@ def _postgres_server() -> str | None:
     return url if url.startswith("postgresql") else None
 
 
+def _create_pg_database(server: str, template: str | None = None) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"tb_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(server: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 def db_url(tmp_path):
     """Yield the URL of an empty database (no schema yet) on the backend under test."""
@@ -56,20 +78,50 @@ def db_url(tmp_path):
     if server is None:
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"tb_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    url = _create_pg_database(server)
     try:
         yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_pg_database(server, url)
+
+
+@pytest.fixture(scope="session")
+def _filled_template(tmp_path_factory):
+    """Build once per session a database holding the shipped glossaries, to copy from."""
+    from termbank import api
+    from termbank.store.db import open_store
+
+    server = _postgres_server()
+    if server is None:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'filled.db'}"
+    else:
+        url = _create_pg_database(server)
+    store = open_store(url)
+    api.load_shipped(store, author="tester")
+    store.dispose()
+    yield url
+    if server is not None:
+        _drop_pg_database(server, url)
+
+
+@pytest.fixture
+def filled_url(tmp_path, _filled_template):
+    """Yield the URL of a fresh copy of a database initialized with the shipped glossaries."""
+    import shutil
+
+    from sqlalchemy.engine import make_url
+
+    server = _postgres_server()
+    if server is None:
+        path = tmp_path / "test.db"
+        shutil.copyfile(_filled_template.removeprefix("sqlite:///"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = _create_pg_database(server, template=make_url(_filled_template).database)
+    try:
+        yield url
+    finally:
+        _drop_pg_database(server, url)
 
 
 @pytest.fixture
@@ -90,12 +142,13 @@ def shipped_concepts():
 
 
 @pytest.fixture
-def filled_store(store):
+def filled_store(filled_url):
     """Yield a store holding the shipped glossaries."""
-    from termbank import api
+    from termbank.store.db import open_store
 
-    api.load_shipped(store, author="tester")
-    return store
+    s = open_store(filled_url)
+    yield s
+    s.dispose()
 
 
 class Cli:
@@ -120,9 +173,6 @@ def cli(db_url):
 
 
 @pytest.fixture
-def filled_cli(db_url):
+def filled_cli(filled_url):
     """A CLI runner bound to a database initialized with the shipped glossaries."""
-    c = Cli(db_url)
-    result = c("init")
-    assert result.exit_code == 0, result.stderr
-    return c
+    return Cli(filled_url)

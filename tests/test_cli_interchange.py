@@ -1,0 +1,140 @@
+"""`termbank import` / `export` end to end: real files in, valid files out, nothing written on bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+INTEROP = ROOT.parent / "shared" / "interop"
+HOSTILE = ROOT / "tests" / "data" / "hostile"
+MANIFEST = json.loads((HOSTILE / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+
+needs_interop = pytest.mark.skipif(not INTEROP.exists(), reason="../shared/interop not found next to the repository")
+
+
+def snapshot(url: str) -> str:
+    """Return a digest of every row of every termbank table (both backends)."""
+    engine = create_engine(url)
+    h = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in ("concept", "term", "history", "tm_unit", "store_revision"):
+            for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1")):
+                h.update(repr(tuple(row)).encode())
+    engine.dispose()
+    return h.hexdigest()
+
+
+def sqlite_bytes(url: str) -> bytes | None:
+    if not url.startswith("sqlite:///"):
+        return None
+    return Path(url.removeprefix("sqlite:///")).read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_hostile_file_is_refused_and_changes_nothing(filled_cli, name):
+    before, raw_before = snapshot(filled_cli.url), sqlite_bytes(filled_cli.url)
+    result = filled_cli("import", str(HOSTILE / name))
+    assert result.exit_code == 3, (name, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert name in lines[0] and re.search(MANIFEST[name]["expect"], lines[0]), lines[0]
+    assert re.search(rf"{re.escape(name)}:\d+: ", lines[0]), "the error names the line"
+    assert snapshot(filled_cli.url) == before
+    if raw_before is not None:
+        assert sqlite_bytes(filled_cli.url) == raw_before
+
+
+def test_dry_run_and_reimport_write_nothing(filled_cli, tmp_path):
+    exported = tmp_path / "all.json"
+    assert filled_cli("export", "--format", "json", "-o", str(exported)).exit_code == 0
+    before = snapshot(filled_cli.url)
+    for args in (["--dry-run"], []):
+        result = filled_cli("import", str(exported), "--json", *args)
+        assert result.exit_code == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert report["concepts"]["added"] == 0 and report["concepts"]["updated"] == 0
+        assert snapshot(filled_cli.url) == before
+
+
+def test_shipped_glossary_round_trips_through_valid_tbx(filled_cli, tmp_path, db_url):
+    tbx = tmp_path / "glossary.tbx"
+    assert filled_cli("export", "--format", "tbx", "-o", str(tbx)).exit_code == 0
+    if INTEROP.exists():
+        check = subprocess.run([sys.executable, str(INTEROP / "validate_tbx.py"), str(tbx)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    stats = json.loads(filled_cli("stats", "--json").stdout)
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    result = filled_cli("--db", other, "import", str(tbx), "--json", db=False)
+    assert result.exit_code == 0, result.stderr
+    again = json.loads(filled_cli("--db", other, "stats", "--json", db=False).stdout)
+    assert (again["concepts"], again["terms"]) == (stats["concepts"], stats["terms"])
+    ids = json.loads(filled_cli("--db", other, "export", "--format", "json", db=False).stdout)
+    assert {c["id"] for c in ids["concepts"]} == {c["id"] for c in json.loads(filled_cli("export", "--format", "json").stdout)["concepts"]}
+
+
+@needs_interop
+@pytest.mark.parametrize(
+    "relative, concepts",
+    [
+        ("tbx/tbx-v3-basic/samples/Example_Astronomy_DCA_VALID.tbx", 45),
+        ("tbx/tbx-2008-basic/samples/TBX-basic-sample.tbx", 5),
+        ("tbx/real/iate-exemplum.tbx", 2),
+        ("glossaries/tico19-facebook_f_en-es_XX.csv", 306),
+        ("glossaries/tico19-google_g_en_es-419.csv", 327),
+        ("glossaries/tico19-google_g_es-ES_en.csv", 50),
+    ],
+)
+def test_real_files_import_with_expected_counts(cli, relative, concepts, tmp_path):
+    cli("init", "--empty")
+    result = cli("import", str(INTEROP / relative), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["concepts"]["added"] == concepts
+    assert json.loads(cli("stats", "--json").stdout)["concepts"] == concepts
+    # the export of an imported file keeps its concept ids
+    exported = json.loads(cli("export", "--format", "json").stdout)
+    reread = tmp_path / "again.tbx"
+    assert cli("export", "--format", "tbx", "-o", str(reread)).exit_code == 0
+    second = f"sqlite:///{tmp_path / 'second.db'}"
+    assert cli("--db", second, "import", str(reread), db=False).exit_code == 0
+    ids2 = {c["id"] for c in json.loads(cli("--db", second, "export", "--format", "json", db=False).stdout)["concepts"]}
+    assert ids2 == {c["id"] for c in exported["concepts"]}
+
+
+@needs_interop
+def test_tico19_memory_imports_and_exports_valid_tmx(cli, tmp_path):
+    from lxml import etree
+
+    cli("init", "--empty")
+    result = cli("import", str(INTEROP / "tmx/real/tico19-all.en-es-419.tmx"), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["units"]["added"] + report["units"]["merged"] == 3071
+    assert json.loads(cli("stats", "--json").stdout)["tm_units"] == report["units"]["added"]
+    out = tmp_path / "memory.tmx"
+    assert cli("export", "--format", "tmx", "-o", str(out)).exit_code == 0
+    dtd = etree.DTD(str(INTEROP / "tmx/tmx14.dtd"))
+    assert dtd.validate(etree.parse(str(out))), dtd.error_log.filter_from_errors()[:3]
+    again = cli("import", str(out), "--json")
+    assert json.loads(again.stdout)["units"]["added"] == 0  # duplicates merged, not multiplied
+
+
+def test_export_options_and_errors(filled_cli, tmp_path):
+    deepl = filled_cli("export", "--format", "deepl", "--category", "rank")
+    assert deepl.exit_code == 0
+    rows = [line.split("\t") for line in deepl.stdout.splitlines()]
+    assert rows and all(len(r) == 2 and r[0] and r[1] for r in rows)
+    assert len({r[0] for r in rows}) == len(rows)  # DeepL: unique sources
+    md = filled_cli("export", "--format", "md", "--category", "title")
+    assert md.exit_code == 0 and md.stdout.startswith("#")
+    assert filled_cli("export", "--format", "docx").exit_code == 2
+    assert filled_cli("export", "--category", "weapons").exit_code == 2
+    assert filled_cli("import", str(tmp_path / "missing.tbx")).exit_code == 3
