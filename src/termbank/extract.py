@@ -68,9 +68,10 @@ def _initials_match(words: list[str], letters: str) -> int | None:
     3
     >>> _initials_match("la organización criminal transnacional".split(), "OCT")
     3
-    >>> _initials_match("Joint Interagency Task Force South".split(), "JIATF")
-    >>> _initials_match("Joint Interagency Task Force South".split(), "JIATFS")
-    5
+    >>> _initials_match("the Joint Task Force North".split(), "JTFN")
+    4
+    >>> _initials_match("Joint Interagency Task Force South".split(), "JIATFS") is None
+    True
     """
     want = [c for c in unidecode(letters).upper() if c.isalpha()]
     i = len(want) - 1

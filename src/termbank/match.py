@@ -40,7 +40,7 @@ _RANK = {m: i for i, m in enumerate(MATCH_CLASSES)}
 _STATUS_RANK = {"preferred": 0, "admitted": 1, "deprecated": 2}
 # Categories whose full forms get plural keys, and the subset that also gets feminines
 # (a person's rank or title; "Estado Mayor" has no feminine).
-_INFLECT_CATEGORIES = frozenset({"rank", "title", "unit", "other", "institution"})
+_INFLECT_CATEGORIES = frozenset({"rank", "title", "unit", "other", "institution", "acronym"})
 _FEMININE_CATEGORIES = frozenset({"rank", "title"})
 _INFLECT_TYPES = frozenset({"fullForm", "shortForm", "variant"})
 _ABBREVIATION_TYPES = frozenset({"abbreviation", "acronym"})
