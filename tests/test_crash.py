@@ -195,15 +195,19 @@ def test_killed_termbank_import_leaves_the_database_as_it_was(store, tmp_path):
     before = snapshot(store.url)
     tbx = tmp_path / "big.tbx"
     write_tbx(tbx, BULK * 2)
+    started = time.monotonic()
     proc = subprocess.Popen(TERMBANK + ["--db", store.url, "import", str(tbx)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     writing = _writing(store)
     try:
         wait_for(writing, proc, "the import started writing")
+        writing_at = time.monotonic()
         time.sleep(0.5)  # let it write a good part inside its transaction
         kill(proc)
     finally:
         if hasattr(writing, "engine"):
             writing.engine.dispose()
-    print(f"\n[crash] {store.dialect}: `termbank import` of {BULK * 2} TBX concepts killed while writing")
+    print(f"\n[crash] {store.dialect}: `termbank import` of {BULK * 2} TBX concepts killed "
+          f"{time.monotonic() - writing_at:.1f} s into its write transaction "
+          f"({writing_at - started:.1f} s after it started)")
     assert_unchanged_and_usable(store, before)

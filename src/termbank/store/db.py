@@ -189,7 +189,8 @@ class Store:
 
     def upgrade(self, revision: str = "head") -> None:
         """Create or upgrade the schema to the newest migration (or to ``revision``)."""
-        if revision == "head" and self.exists() and self.schema_revision() == head_revision():
+        on_disk = self.sqlite_path is None or self.sqlite_path.exists()
+        if revision == "head" and on_disk and self.schema_revision() == head_revision():
             return  # the common case: no write transaction at every start
         if self.sqlite_path is not None:
             try:
