@@ -212,12 +212,11 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     units = {"added": 0, "merged": 0}
 
     def work(session):
-        for c in result.concepts:
-            if dry_run:
-                existing = repo.get_concept(session, c.id)
-                status = "added" if existing is None else ("unchanged" if repo.same_content(existing, c) else "updated")
-            else:
-                status = repo.upsert_concept(session, c, who, action="import")
+        if not dry_run:
+            counts.update(repo.upsert_concepts(session, result.concepts, who, action="import"))
+        for c in result.concepts if dry_run else ():
+            existing = repo.get_concept(session, c.id)
+            status = "added" if existing is None else ("unchanged" if repo.same_content(existing, c) else "updated")
             counts[status] += 1
         if result.units:
             if dry_run:
