@@ -11,6 +11,7 @@ serialization errors (issue 7).
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -255,12 +256,41 @@ def _alembic_config():
 _HEAD: list[str] = []
 
 
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:['\"]([^'\"]*)['\"]|None)", re.MULTILINE)
+
+
+def _scan_head() -> str | None:
+    """Return the head revision read from the ``revision = "..."`` lines of the migration files.
+
+    Importing alembic costs half a second at every start (issue 8: ``lookup`` and
+    ``annotate`` on a current schema should not pay it); None when the files do not
+    show a single head plainly, and alembic decides.
+
+    >>> from alembic.script import ScriptDirectory
+    >>> _scan_head() == ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    True
+    """
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
+        if not found.get("revision"):
+            return None
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 def head_revision() -> str:
     """Return the newest migration's revision id (read once from ``migrations/versions``)."""
     if not _HEAD:
-        from alembic.script import ScriptDirectory
+        head = _scan_head()
+        if head is None:
+            from alembic.script import ScriptDirectory
 
-        _HEAD.append(ScriptDirectory.from_config(_alembic_config()).get_current_head())
+            head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        _HEAD.append(head)
     return _HEAD[0]
 
 
