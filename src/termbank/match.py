@@ -11,7 +11,9 @@ public here.
 from __future__ import annotations
 
 import gc
+import pickle
 import re
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -68,6 +70,161 @@ def joined_key(key: str, text: str, term_type: str = "fullForm") -> str | None:
     ):
         return key.replace(" ", "")
     return None
+
+
+class _Packed(dict):
+    """A dict restored from the index cache whose values are unpickled on first use.
+
+    Unpickling every concept and key entry of a 100k-concept index takes seconds, and a
+    run reads a small part of them (issue 8: a repeat run starts annotating at once).
+    Reading ``d[key]`` costs a plain dict lookup once the value is decoded; iterating,
+    ``len`` and ``in`` behave as on the full dict, in the original order.
+
+    >>> d = _Packed(*_Packed.pack({"b": [2], "a": [1], "c": [3]}))
+    >>> d["a"], "b" in d, "x" in d, len(d), d.get("x"), d.pop("c")
+    ([1], True, False, 3, None, [3])
+    >>> list(d), d == {"b": [2], "a": [1]}
+    (['b', 'a'], True)
+    """
+
+    __slots__ = ("_keys", "_order", "_blob", "_offsets", "_gone")
+
+    def __init__(self, keys: list, order: array, blob: bytes, offsets: array):
+        super().__init__()
+        # Sorted keys searched by bisection: no dict of them to build (hash) at load time.
+        self._keys = keys
+        self._order = order  # positions in ``keys`` in the original insertion order
+        self._blob = blob
+        self._offsets = offsets
+        self._gone: set = set()  # packed keys decoded, replaced or deleted since loading
+
+    @staticmethod
+    def pack(items: dict) -> tuple[list, array, bytes, array]:
+        """Return ``(sorted keys, order, blob, offsets)``: each value pickled on its own."""
+        keys = sorted(items)
+        rank = dict(zip(keys, range(len(keys))))
+        order = array("I", (rank[k] for k in items))
+        parts, offsets, total = [], array("Q", [0]), 0
+        dumps = pickle.dumps
+        for key in keys:
+            data = dumps(items[key], protocol=5)
+            parts.append(data)
+            total += len(data)
+            offsets.append(total)
+        return keys, order, b"".join(parts), offsets
+
+    def _find(self, key) -> int:
+        """Return the position of ``key`` among the packed keys, or -1."""
+        keys = self._keys
+        try:
+            i = bisect_left(keys, key)
+        except TypeError:
+            return -1
+        return i if i < len(keys) and keys[i] == key else -1
+
+    def _packed(self, key) -> bool:
+        return key not in self._gone and self._find(key) >= 0
+
+    def __missing__(self, key):
+        i = self._find(key) if key not in self._gone else -1
+        if i < 0:
+            raise KeyError(key)
+        value = pickle.loads(self._blob[self._offsets[i]:self._offsets[i + 1]])
+        self._gone.add(key)
+        dict.__setitem__(self, key, value)
+        return value
+
+    def _unpack_all(self) -> None:
+        if len(self._gone) == len(self._keys):
+            return
+        live = dict(dict.items(self))
+        dict.clear(self)
+        keys = self._keys
+        for i in self._order:
+            key = keys[i]
+            if key in live:
+                dict.__setitem__(self, key, live.pop(key))
+            elif key not in self._gone:
+                self.__missing__(key)
+        dict.update(self, live)  # added after loading
+        self._gone = set(keys)
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, key) or self._packed(key)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self._keys) - len(self._gone)
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self._gone and self._find(key) >= 0:
+            self._gone.add(key)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key) -> None:
+        if self._packed(key):
+            self._gone.add(key)
+            dict.pop(self, key, None)
+            return
+        dict.__delitem__(self, key)
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        return self[key] if self._packed(key) else default
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    _MISSING = object()
+
+    def pop(self, key, default=_MISSING):
+        if key in self:
+            value = self[key]
+            del self[key]
+            return value
+        if default is _Packed._MISSING:
+            raise KeyError(key)
+        return default
+
+    def update(self, *args, **kwargs) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __iter__(self):
+        self._unpack_all()
+        return dict.__iter__(self)
+
+    def keys(self):
+        self._unpack_all()
+        return dict.keys(self)
+
+    def values(self):
+        self._unpack_all()
+        return dict.values(self)
+
+    def items(self):
+        self._unpack_all()
+        return dict.items(self)
+
+    def popitem(self):
+        self._unpack_all()
+        return dict.popitem(self)
+
+    def copy(self) -> dict:
+        return dict(self.items())
+
+    def __eq__(self, other) -> bool:
+        return dict(self.items()) == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __reduce__(self):
+        return (dict, (dict(self.items()),))
 
 
 class KeyEntry(NamedTuple):
@@ -136,13 +293,25 @@ class TermIndex:
         self.max_key_len = 0
         self._order: dict[str, int] = {}
         self._fuzzy_keys: dict[str | None, tuple[list[str], list[int]]] | None = None
+        self._pack_memo: tuple | None = None
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_fuzzy_keys"] = None  # rebuilt on first fuzzy lookup; not worth storing
+        # Concepts and key entries are stored one pickle per value and decoded on first
+        # use (see _Packed): loading a 100k-concept index then takes milliseconds.
+        # The term index and the annotator holding it are cached one after the other:
+        # pack once per content.
+        memo = state.pop("_pack_memo", None)
+        if memo is None:
+            memo = self._pack_memo = (_Packed.pack(self.entries), _Packed.pack(self.concepts))
+        state["entries"], state["concepts"] = memo
         return state
 
     def __setstate__(self, state: dict) -> None:
+        for name in ("entries", "concepts"):
+            if isinstance(state.get(name), tuple):
+                state[name] = _Packed(*state[name])
         self.__dict__.update(state)
 
     def __len__(self) -> int:
@@ -181,7 +350,7 @@ class TermIndex:
                 self.entries[key] = kept
             else:
                 del self.entries[key]
-        self._fuzzy_keys = None
+        self._fuzzy_keys = self._pack_memo = None
 
     def _put(self, key: str, entry: KeyEntry) -> None:
         bucket = self.entries.setdefault(key, [])
@@ -195,7 +364,7 @@ class TermIndex:
             self.remove(concept.id)
         self.concepts[concept.id] = concept
         self._order[concept.id] = len(self._order)
-        self._fuzzy_keys = None
+        self._fuzzy_keys = self._pack_memo = None
         cid = concept.id
         inflect = concept.category in _INFLECT_CATEGORIES
         feminine = concept.category in _FEMININE_CATEGORIES
