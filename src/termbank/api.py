@@ -53,6 +53,13 @@ __all__ = [
     "export_data",
     "make_concept_id",
     "concept_as_dict",
+    "tm_add",
+    "tm_search",
+    "tm_concordance",
+    "tm_align",
+    "tm_pretranslate",
+    "tm_remove",
+    "tm_stats",
 ]
 
 
@@ -409,3 +416,258 @@ def copy(store: Store, to: str) -> dict:
         target.dispose()
     return {"from": store.safe_url, "to": target.safe_url, "concepts": copied["concept"],
             "terms": copied["term"], "history": copied["history"], "tm_units": copied["tm_unit"]}
+
+
+# -- translation memory ---------------------------------------------------------------------
+def _tm_lang(value: str | None, text: str, option: str = "--from") -> str:
+    """Return ``en`` or ``es``: the language given, or the one ``text`` is written in."""
+    from .annotate import detect_language
+
+    if value is None or value == "auto":
+        return detect_language(text)
+    if value not in ("en", "es"):
+        raise UsageError(f"{option} must be en or es, not {value!r}")
+    return value
+
+
+def _oriented(unit, lang: str) -> tuple[str, str, str, str]:
+    """Return (text, lang, other text, other lang) of a unit, starting from its ``lang`` side."""
+    if base_language(unit.source_lang) == lang:
+        return unit.source, unit.source_lang, unit.target, unit.target_lang
+    return unit.target, unit.target_lang, unit.source, unit.source_lang
+
+
+def tm_add(store: Store, source: str, target: str, *, from_lang: str | None = None, to: str | None = None,
+           origin: str | None = None, author: str | None = None) -> dict:
+    """Store one translation unit (merged with an identical stored one); return it with ``status``.
+
+    ``from_lang`` (en or es) is the source's language, detected when not given; the
+    target is in the other language, tagged ``to`` when that names a locale of it.
+    """
+    from .model import TMUnit
+
+    source, target = unicodedata.normalize("NFC", source).strip(), unicodedata.normalize("NFC", target).strip()
+    if not source or not target:
+        raise UsageError("a translation unit needs a source text and a target text")
+    src = _tm_lang(from_lang, source)
+    other = _other_lang(src)
+    tgt = other
+    if to is not None:
+        tgt = validate_tag(to)
+        if base_language(tgt) != other:
+            raise UsageError(f"--to {tgt} is not a locale of the target's language ({other})")
+    unit = TMUnit(source_lang=src, source=source, target_lang=tgt, target=target, origin=origin)
+    who = current_author(author)
+
+    def work(session):
+        unit_id, status = repo.add_units_each(session, [unit], who)[0]
+        return status, repo.get_units(session, [unit_id])[0]
+
+    status, stored = store.run_write(work)
+    return {"id": stored.id, "status": status, "source": stored.source, "target": stored.target,
+            "source_lang": stored.source_lang, "target_lang": stored.target_lang, "origin": stored.origin,
+            "created_by": stored.created_by,
+            "created_at": stored.created_at.isoformat() if stored.created_at else None}
+
+
+def tm_search(store: Store, text: str, *, from_lang: str | None = None, min_score: float = 70,
+              limit: int = 5) -> list[dict]:
+    """Return the memory's best matches for ``text``, best first (SPEC: tm search --json).
+
+    Each match is ``{"source", "target", "score", "id"}`` plus ``source_lang``,
+    ``target_lang``, ``origin`` and ``diff``: the words of ``text`` the match lacks as
+    ``[-...-]`` and the words it has instead as ``{+...+}``. ``source`` is the unit's text
+    in the query's language, so a Spanish query finds English-to-Spanish units by
+    their Spanish side.
+    """
+    from . import memory
+    from .tm import diff, format_diff
+
+    text = unicodedata.normalize("NFC", text).strip()
+    if not text:
+        raise UsageError("the text to search for is empty")
+    if not 0 <= min_score <= 100:
+        raise UsageError("--min-score must be between 0 and 100")
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    lang = _tm_lang(from_lang, text)
+    index, _ = memory.open_index(store, lang)
+    hits = index.search(text, limit=limit, min_score=min_score)
+    with store.read() as session:
+        units = {u.id: u for u in repo.get_units(session, [h.id for h in hits])}
+    out = []
+    for h in hits:
+        unit = units.get(str(h.id))
+        if unit is None:  # removed since the index was read
+            continue
+        src, src_lang, tgt, tgt_lang = _oriented(unit, lang)
+        out.append({"source": src, "target": tgt, "score": h.score, "id": unit.id, "source_lang": src_lang,
+                    "target_lang": tgt_lang, "origin": unit.origin, "diff": format_diff(diff(text, src))})
+    return out
+
+
+def tm_concordance(store: Store, phrase: str, *, from_lang: str | None = None, limit: int = 20) -> list[dict]:
+    """Return the units containing ``phrase`` (case and accents ignored), oldest first.
+
+    Without ``from_lang`` both sides are searched. Each hit is ``{"id", "source",
+    "target", "source_lang", "target_lang", "spans", "highlighted"}``, ``source`` being
+    the text that contains the phrase and ``spans`` its ``[start, end]`` offsets there.
+    """
+    from . import memory
+    from .tm import find_phrase, highlight
+
+    phrase = unicodedata.normalize("NFC", phrase).strip()
+    if not any(ch.isalnum() for ch in phrase):
+        raise UsageError("the phrase to look for has no letters or digits")
+    if from_lang is not None and from_lang not in ("en", "es"):
+        raise UsageError(f"--from must be en or es, not {from_lang!r}")
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    found: list[tuple[int, str]] = []
+    for lang in [from_lang] if from_lang else list(memory.SIDES):
+        index, _ = memory.open_index(store, lang)
+        found.extend((int(i), lang) for i in index.find(phrase, limit=limit))
+    found.sort()
+    found = found[:limit]
+    with store.read() as session:
+        units = {u.id: u for u in repo.get_units(session, [i for i, _ in found])}
+    out = []
+    for unit_id, lang in found:
+        unit = units.get(str(unit_id))
+        if unit is None:
+            continue
+        src, src_lang, tgt, tgt_lang = _oriented(unit, lang)
+        spans = find_phrase(src, phrase)
+        out.append({"id": unit.id, "source": src, "target": tgt, "source_lang": src_lang, "target_lang": tgt_lang,
+                    "spans": [list(s) for s in spans], "highlighted": highlight(src, spans), "origin": unit.origin})
+    return out
+
+
+def _article_sentences(article, lang: str, abbreviations: list[str]):
+    from . import memory
+
+    return memory.sentences(article.text, lang, abbreviations, html=article.is_html)
+
+
+def tm_align(store: Store, en_file: str, es_file: str, *, dry_run: bool = False, store_all: bool = False,
+             min_confidence: float = 0.8, encoding: str | None = None, author: str | None = None) -> dict:
+    """Align an English article with its Spanish translation and store the confident pairs.
+
+    Returns ``{"beads": [...], "added", "merged", "warnings"}``; ``beads`` is the SPEC's
+    array (document order, every sentence in exactly one bead) of ``{"en": [str...],
+    "es": [str...], "confidence", "stored"}`` plus ``kind``, ``selected`` (the bead meets
+    the bar to be stored: both sides present and, unless ``store_all``, a confidence of
+    at least ``min_confidence``) and, once stored, the unit ``id``. A 1:0 bead is never
+    stored; ``dry_run`` stores nothing. Segmentation knows the termbase's abbreviations
+    and the aligner uses its term pairs as anchors, besides numbers and names.
+    """
+    from . import memory
+    from .align import align
+    from .articles import read_article
+    from .model import TMUnit
+    from .segment import paragraph_numbers
+
+    if not 0 <= min_confidence <= 1:
+        raise UsageError("--min-confidence must be between 0 and 1")
+    en_article = read_article(en_file, encoding)
+    es_article = read_article(es_file, encoding)
+    with store.read() as session:
+        en_abbr = repo.abbreviations(session, "en")
+        es_abbr = repo.abbreviations(session, "es")
+        pairs = repo.term_pairs(session)
+    en = _article_sentences(en_article, "en", en_abbr)
+    es = _article_sentences(es_article, "es", es_abbr)
+    anchors = memory.pairs_in(pairs, " ".join(s.text for s in en), " ".join(s.text for s in es))
+    beads = align(en, es, anchors, en_paragraphs=paragraph_numbers(en_article.text, en),
+                  es_paragraphs=paragraph_numbers(es_article.text, es))
+    origin = f"{en_file} | {es_file}"
+    out, units, chosen = [], [], []
+    for b in beads:
+        en_texts, es_texts = [en[i].text for i in b.en], [es[j].text for j in b.es]
+        selected = bool(en_texts and es_texts) and (store_all or b.confidence >= min_confidence)
+        out.append({"en": en_texts, "es": es_texts, "confidence": b.confidence, "stored": False,
+                    "kind": b.kind, "selected": selected})
+        if selected:
+            chosen.append(len(out) - 1)
+            units.append(TMUnit(source_lang="en", source=" ".join(en_texts), target_lang="es",
+                                target=" ".join(es_texts), origin=origin))
+    added = merged = 0
+    if units and not dry_run:
+        who = current_author(author)
+        results = store.run_write(lambda session: repo.add_units_each(session, units, who))
+        for k, (unit_id, status) in zip(chosen, results):
+            out[k]["stored"] = True
+            out[k]["id"] = str(unit_id)
+            added += status == "added"
+            merged += status == "merged"
+    warnings = [a.warning for a in (en_article, es_article) if a.warning]
+    return {"beads": out, "added": added, "merged": merged, "selected": len(units), "dry_run": dry_run,
+            "en_sentences": len(en), "es_sentences": len(es), "warnings": warnings}
+
+
+def tm_pretranslate(store: Store, path: str, *, lang: str = "auto", to: str | None = None,
+                    min_score: float = 70, encoding: str | None = None) -> dict:
+    """Return, sentence by sentence, the best memory match and the term suggestions of an article.
+
+    ``{"file", "lang", "sentences": [{"start", "end", "text", "match": MATCH|null,
+    "terms": [MENTION...]}], "summary"}``: MATCH is a :func:`tm_search` result, MENTION
+    an annotate mention (SPEC) lying in the sentence; offsets refer to the file's text.
+    """
+    from . import memory
+    from .articles import read_article
+    from .tm import diff, format_diff
+
+    if not 0 <= min_score <= 100:
+        raise UsageError("--min-score must be between 0 and 100")
+    article = read_article(path, encoding)
+    doc = annotate_article(annotator(store), article, lang=lang, to=to)
+    with store.read() as session:
+        abbr = repo.abbreviations(session, doc.lang)
+    spans = _article_sentences(article, doc.lang, abbr)
+    index, _ = memory.open_index(store, doc.lang)
+    best = [next(iter(index.search(s.text, limit=1, min_score=min_score)), None) for s in spans]
+    with store.read() as session:
+        units = {u.id: u for u in repo.get_units(session, [h.id for h in best if h is not None])}
+    mentions = sorted(doc.mentions, key=lambda m: m.start)
+    sentences, k = [], 0
+    for span, hit in zip(spans, best):
+        while k < len(mentions) and mentions[k].start < span.start:
+            k += 1
+        terms = []
+        while k < len(mentions) and mentions[k].start < span.end:
+            terms.append(mentions[k].as_dict())
+            k += 1
+        match = None
+        unit = units.get(str(hit.id)) if hit is not None else None
+        if unit is not None:
+            src, src_lang, tgt, tgt_lang = _oriented(unit, doc.lang)
+            match = {"source": src, "target": tgt, "score": hit.score, "id": unit.id, "source_lang": src_lang,
+                     "target_lang": tgt_lang, "origin": unit.origin, "diff": format_diff(diff(span.text, src))}
+        sentences.append({"start": span.start, "end": span.end, "text": span.text, "match": match, "terms": terms})
+    matched = [s["match"]["score"] for s in sentences if s["match"]]
+    summary = {"sentences": len(sentences), "exact": sum(1 for v in matched if v == 100),
+               "fuzzy": sum(1 for v in matched if v < 100), "no_match": len(sentences) - len(matched),
+               "terms": sum(len(s["terms"]) for s in sentences)}
+    return {"file": article.name, "lang": doc.lang, "sentences": sentences, "summary": summary,
+            "warning": article.warning}
+
+
+def tm_remove(store: Store, unit_id: str) -> dict:
+    """Remove a translation unit and return what was removed."""
+    unit = store.run_write(lambda session: repo.remove_unit(session, unit_id))
+    return {"id": unit.id, "source": unit.source, "target": unit.target, "source_lang": unit.source_lang,
+            "target_lang": unit.target_lang, "origin": unit.origin}
+
+
+def tm_stats(store: Store) -> dict:
+    """Return the memory's figures: units, language pairs, and the state of each side's index."""
+    from . import memory
+
+    with store.read() as session:
+        units, last_id, _ = repo.unit_stats(session)
+        pairs = repo.unit_language_pairs(session)
+    sides = {}
+    for lang in memory.SIDES:
+        index, how = memory.open_index(store, lang)
+        sides[lang] = {"texts": len(index), "index": how}
+    return {"units": units, "last_id": last_id, "language_pairs": pairs, "sides": sides}

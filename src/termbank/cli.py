@@ -458,6 +458,214 @@ def export(
         sys.stdout.flush()
 
 
+# -- translation memory ----------------------------------------------------------------------
+tm_app = typer.Typer(
+    help="Translation memory: store sentence pairs, search them, align article pairs, pretranslate.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(tm_app, name="tm")
+
+DIFF_LEGEND = "[-only in your text-] {+only in the memory+}"
+
+
+def _marked(text: str, spans, colour: bool) -> str:
+    """Return ``text`` with the spans in bold yellow on a terminal, else in brackets."""
+    out, last = [], 0
+    for start, end in spans:
+        piece = text[start:end]
+        out.append(text[last:start])
+        out.append(typer.style(piece, fg="yellow", bold=True) if colour else f"[{piece}]")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _render_match(n: int, m: dict) -> list[str]:
+    lines = [f"{n}. {m['score']:g}  unit {m['id']}  {m['source_lang']} -> {m['target_lang']}"]
+    lines.append(f"   source: {m['source']}")
+    if m["score"] < 100:
+        lines.append(f"   differs: {m['diff']}")
+    lines.append(f"   target: {m['target']}")
+    return lines
+
+
+@tm_app.command("add")
+def tm_add(
+    source: Annotated[str, typer.Argument(metavar="SOURCE_TEXT", help="The sentence in the source language.")],
+    target: Annotated[str, typer.Argument(metavar="TARGET_TEXT", help="Its translation.")],
+    from_lang: Annotated[Optional[str], typer.Option("--from", help="Language of the source: en or es (default: detected).")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", metavar="LOCALE", help="Locale of the target, e.g. es-MX (default: en or es).")] = None,
+    origin: Annotated[Optional[str], typer.Option("--origin", help="Where the pair comes from (document, project).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the unit as JSON.")] = False,
+) -> None:
+    """Store a sentence and its translation (an identical pair is merged, not repeated)."""
+    try:
+        unit = api.tm_add(open_db(create=True), source, target, from_lang=from_lang, to=to, origin=origin,
+                          author=state.author)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(unit)
+    elif unit["status"] == "added":
+        typer.echo(f"added unit {unit['id']} ({unit['source_lang']} -> {unit['target_lang']})")
+    else:
+        typer.echo(f"already in the memory as unit {unit['id']} (merged)")
+
+
+@tm_app.command("search")
+def tm_search(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The sentence to translate.")],
+    from_lang: Annotated[Optional[str], typer.Option("--from", help="Language of TEXT: en or es (default: detected).")] = None,
+    min_score: Annotated[float, typer.Option("--min-score", help="Leave out matches scoring less (0-100).")] = 70,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many matches.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the SPEC JSON array.")] = False,
+) -> None:
+    """Find earlier translations of similar sentences, with a 0-100 score and what differs."""
+    try:
+        matches = api.tm_search(open_db(), text, from_lang=from_lang, min_score=min_score, limit=limit)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(matches)
+        return
+    if not matches:
+        typer.echo(f"no match scoring {min_score:g} or more")
+        return
+    if any(m["score"] < 100 for m in matches):
+        typer.echo(f"differences: {DIFF_LEGEND}")
+    for n, m in enumerate(matches, 1):
+        typer.echo("\n".join(_render_match(n, m)))
+
+
+@tm_app.command("concordance")
+def tm_concordance(
+    phrase: Annotated[str, typer.Argument(metavar="PHRASE", help="A word or phrase; case and accents are ignored.")],
+    from_lang: Annotated[Optional[str], typer.Option("--from", help="Search only the en or es side (default: both).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many units.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the units containing a word or phrase, in either language, with the phrase marked."""
+    try:
+        hits = api.tm_concordance(open_db(), phrase, from_lang=from_lang, limit=limit)
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(hits)
+        return
+    if not hits:
+        typer.echo(f"no unit contains {phrase!r}")
+        return
+    colour = sys.stdout.isatty()
+    for h in hits:
+        typer.echo(f"unit {h['id']}  {h['source_lang']} -> {h['target_lang']}")
+        typer.echo(f"   {_marked(h['source'], h['spans'], colour)}")
+        typer.echo(f"   {h['target']}")
+
+
+@tm_app.command("align")
+def tm_align(
+    en_file: Annotated[str, typer.Argument(metavar="EN_FILE", help="The English article (.txt, .md, .html).")],
+    es_file: Annotated[str, typer.Argument(metavar="ES_FILE", help="Its Spanish translation.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the pairs with their confidence; store nothing.")] = False,
+    store_all: Annotated[bool, typer.Option("--all", help="Store every pair with both sides, however unsure.")] = False,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", help="Store pairs at least this sure (0-1).")] = 0.8,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of both files (default: UTF-8, Windows-1252 detected).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the SPEC JSON array of beads.")] = False,
+) -> None:
+    """Split an article and its translation into sentences, align them and store the sure pairs."""
+    try:
+        result = api.tm_align(open_db(create=not dry_run), en_file, es_file, dry_run=dry_run, store_all=store_all,
+                              min_confidence=min_confidence, encoding=encoding, author=state.author)
+    except TermbankError as e:
+        fail(e)
+    for warning in result["warnings"]:
+        typer.echo(f"termbank: warning: {warning}", err=True)
+    beads = result["beads"]
+    if as_json:
+        emit_json(beads)
+        return
+    for n, b in enumerate(beads, 1):
+        mark = "stored" if b["stored"] else ("would store" if b["selected"] else "not stored")
+        typer.echo(f"{n:>3}. {b['kind']}  {b['confidence']:.2f}  {mark}")
+        for s in b["en"]:
+            typer.echo(f"     en: {s}")
+        for s in b["es"]:
+            typer.echo(f"     es: {s}")
+    kinds: dict[str, int] = {}
+    for b in beads:
+        kinds[b["kind"]] = kinds.get(b["kind"], 0) + 1
+    typer.echo(f"{result['en_sentences']} English and {result['es_sentences']} Spanish sentences in {len(beads)} pairs ("
+               + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")")
+    if dry_run:
+        typer.echo(f"dry run: {result['selected']} pairs would be stored")
+    else:
+        typer.echo(f"stored {result['selected']} pairs: {result['added']} added, {result['merged']} already in the memory")
+
+
+@tm_app.command("pretranslate")
+def tm_pretranslate(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The article to translate (.txt, .md, .html, - for stdin).")],
+    lang: Annotated[str, typer.Option("--lang", help="auto, en or es.")] = "auto",
+    to: Annotated[Optional[str], typer.Option("--to", metavar="LOCALE", help="Locale of the term suggestions, e.g. es-MX.")] = None,
+    min_score: Annotated[float, typer.Option("--min-score", help="Show memory matches scoring at least this (0-100).")] = 70,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List, sentence by sentence, the best memory match with its score and the term suggestions."""
+    try:
+        result = api.tm_pretranslate(open_db(), file, lang=lang, to=to, min_score=min_score, encoding=encoding)
+    except TermbankError as e:
+        fail(e)
+    if result["warning"]:
+        typer.echo(f"termbank: warning: {result['warning']}", err=True)
+    if as_json:
+        emit_json(result)
+        return
+    for n, s in enumerate(result["sentences"], 1):
+        typer.echo(f"{n:>3}. {s['text']}")
+        m = s["match"]
+        if m is None:
+            typer.echo("     memory: no match")
+        else:
+            typer.echo(f"     memory {m['score']:g} (unit {m['id']}): {m['target']}")
+            if m["score"] < 100:
+                typer.echo(f"        differs: {m['diff']}")
+        for t in s["terms"]:
+            flags = f"  [{', '.join(t['flags'])}]" if t["flags"] else ""
+            typer.echo(f"     term: {t['text']} -> {t['suggestion'] or '(no translation)'}{flags}")
+    sm = result["summary"]
+    typer.echo(f"{sm['sentences']} sentences: {sm['exact']} exact, {sm['fuzzy']} fuzzy, {sm['no_match']} without a "
+               f"match; {sm['terms']} term suggestions")
+
+
+@tm_app.command("remove")
+def tm_remove(unit_id: Annotated[str, typer.Argument(metavar="ID", help="Unit id, as search shows it.")]) -> None:
+    """Remove a translation unit."""
+    try:
+        unit = api.tm_remove(open_db(), unit_id)
+    except TermbankError as e:
+        fail(e)
+    typer.echo(f"removed unit {unit['id']}: {unit['source']}")
+
+
+@tm_app.command("stats")
+def tm_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Count translation units per language pair and bring the search indexes up to date."""
+    try:
+        result = api.tm_stats(open_db())
+    except TermbankError as e:
+        fail(e)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(f"translation units: {result['units']}")
+    for pair, n in result["language_pairs"].items():
+        typer.echo(f"  {pair.replace('>', ' -> ')}: {n}")
+    for lang, side in result["sides"].items():
+        typer.echo(f"index {lang}: {side['texts']} texts ({side['index']})")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -37,6 +37,14 @@ __all__ = [
     "add_units",
     "iter_units",
     "unit_key",
+    "add_units_each",
+    "get_units",
+    "units_after",
+    "unit_stats",
+    "unit_language_pairs",
+    "remove_unit",
+    "abbreviations",
+    "term_pairs",
 ]
 
 
@@ -385,3 +393,142 @@ def iter_units(session: Session, *, batch: int = 5000) -> Iterator[TMUnit]:
                 note=r.note, props=json.loads(r.props) if r.props else {},
             )
         last = rows[-1].id
+
+
+def _unit_row(u: TMUnit, key: str, author: str | None, now) -> dict:
+    return {
+        "key": key, "source_lang": u.source_lang, "source": u.source, "target_lang": u.target_lang,
+        "target": u.target, "origin": u.origin, "created_by": u.created_by or author,
+        "created_at": u.created_at or now, "updated_at": now, "note": u.note,
+        "props": json.dumps(u.props, ensure_ascii=False) if u.props else None,
+    }
+
+
+def _unit_from_row(r) -> TMUnit:
+    return TMUnit(
+        source_lang=r.source_lang, source=r.source, target_lang=r.target_lang, target=r.target,
+        id=str(r.id), origin=r.origin, created_by=r.created_by, created_at=r.created_at,
+        note=r.note, props=json.loads(r.props) if r.props else {},
+    )
+
+
+def _ids_of_keys(session: Session, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i in range(0, len(keys), 500):
+        found.update((k, i_) for i_, k in session.execute(
+            select(TMUnitRow.id, TMUnitRow.key).where(TMUnitRow.key.in_(keys[i:i + 500]))))
+    return found
+
+
+def add_units_each(session: Session, units: Iterable[TMUnit], author: str | None = None) -> list[tuple[int, str]]:
+    """Store translation units as :func:`add_units` does; return ``(id, "added"|"merged")`` per unit, in order.
+
+    A unit whose languages and texts (see :func:`unit_key`) are already stored, or
+    appear earlier in ``units``, is merged: it gets the id of the stored unit and
+    nothing is written for it.
+    """
+    units = list(units)
+    keys = [unit_key(u) for u in units]
+    existing = _ids_of_keys(session, list(dict.fromkeys(keys)))
+    now = utcnow()
+    rows, fresh = [], set()
+    for u, k in zip(units, keys):
+        if k not in existing and k not in fresh:
+            fresh.add(k)
+            rows.append(_unit_row(u, k, author, now))
+    for i in range(0, len(rows), 1000):
+        session.execute(TMUnitRow.__table__.insert(), rows[i:i + 1000])
+    ids = dict(existing)
+    if rows:
+        ids.update(_ids_of_keys(session, [r["key"] for r in rows]))
+        bump_revision(session, tm=True)
+    out, reported = [], set()
+    for k in keys:
+        out.append((ids[k], "added" if k in fresh and k not in reported else "merged"))
+        reported.add(k)
+    return out
+
+
+def get_units(session: Session, ids: Iterable[int | str]) -> list[TMUnit]:
+    """Return the units with these ids, in the order given (unknown ids are left out)."""
+    wanted = [int(i) for i in ids]
+    found: dict[int, TMUnit] = {}
+    unique = list(dict.fromkeys(wanted))
+    for i in range(0, len(unique), 500):
+        for r in session.scalars(select(TMUnitRow).where(TMUnitRow.id.in_(unique[i:i + 500]))):
+            found[r.id] = _unit_from_row(r)
+    return [found[i] for i in wanted if i in found]
+
+
+def units_after(session: Session, last_id: int, *, batch: int = 5000) -> Iterator[tuple[int, str, str, str, str]]:
+    """Yield ``(id, source_lang, source, target_lang, target)`` of the units with a larger id, in id order.
+
+    Plain tuples, read in batches by id, so that indexing a million units stays light.
+    """
+    cols = (TMUnitRow.id, TMUnitRow.source_lang, TMUnitRow.source, TMUnitRow.target_lang, TMUnitRow.target)
+    last = int(last_id)
+    while True:
+        rows = session.execute(select(*cols).where(TMUnitRow.id > last).order_by(TMUnitRow.id).limit(batch)).all()
+        if not rows:
+            return
+        for r in rows:
+            yield tuple(r)
+        last = rows[-1][0]
+
+
+def unit_stats(session: Session, up_to: int | None = None) -> tuple[int, int, int]:
+    """Return (count, largest id, sum of ids) of the units, or of those with ``id <= up_to``.
+
+    Caches of the memory compare these to tell "units were only added" from any other change.
+    """
+    q = select(func.count(), func.max(TMUnitRow.id), func.sum(TMUnitRow.id))
+    if up_to is not None:
+        q = q.where(TMUnitRow.id <= up_to)
+    n, top, total = session.execute(q).one()
+    return int(n or 0), int(top or 0), int(total or 0)
+
+
+def unit_language_pairs(session: Session) -> dict[str, int]:
+    """Return the number of units per ``"source_lang>target_lang"`` pair, most frequent first."""
+    q = select(TMUnitRow.source_lang, TMUnitRow.target_lang, func.count()).group_by(
+        TMUnitRow.source_lang, TMUnitRow.target_lang)
+    rows = sorted(session.execute(q).all(), key=lambda r: (-r[2], r[0], r[1]))
+    return {f"{a}>{b}": n for a, b, n in rows}
+
+
+def remove_unit(session: Session, unit_id: int | str) -> TMUnit:
+    """Delete a translation unit and return it; raise :class:`NotFound` if there is none."""
+    try:
+        key = int(unit_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no translation unit with id {unit_id!r}") from None
+    row = session.get(TMUnitRow, key)
+    if row is None:
+        raise NotFound(f"no translation unit with id {unit_id!r}")
+    unit = _unit_from_row(row)
+    session.execute(delete(TMUnitRow).where(TMUnitRow.id == key))
+    bump_revision(session, tm=True)
+    return unit
+
+
+def _lang_filter(lang: str):
+    base = lang.split("-")[0].lower()
+    return (func.lower(TermRow.lang) == base) | (func.lower(TermRow.lang).like(f"{base}-%"))
+
+
+def abbreviations(session: Session, lang: str) -> list[str]:
+    """Return the texts of the termbase's abbreviations in a language (any locale of it), sorted.
+
+    The segmenter uses them so that "Gral. Brig." or "Tte. Frag." never ends a sentence.
+    """
+    q = select(TermRow.text).where(TermRow.type == "abbreviation", _lang_filter(lang)).distinct()
+    return sorted(session.scalars(q))
+
+
+def term_pairs(session: Session) -> set[tuple[str, str]]:
+    """Return every (English term, Spanish term) pair of a concept; the aligner's anchors."""
+    by_concept: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    q = select(TermRow.concept_id, TermRow.lang, TermRow.text).where(_lang_filter("en") | _lang_filter("es"))
+    for cid, lang, text in session.execute(q):
+        by_concept[cid][0 if lang.lower().startswith("en") else 1].add(text)
+    return {(e, s) for en, es in by_concept.values() for e in en for s in es}
