@@ -18,7 +18,7 @@ from unidecode import unidecode
 
 from . import cache, glossary
 from .config import choose_database, current_author
-from .errors import NotFound, UsageError
+from .errors import FormatError, NotFound, UsageError
 from .langs import base_language, validate_tag
 from .model import (
     CATEGORIES,
@@ -49,6 +49,7 @@ __all__ = [
     "parse_term_spec",
     "annotator",
     "annotate_article",
+    "check_files",
     "import_file",
     "export_data",
     "make_concept_id",
@@ -199,6 +200,55 @@ def annotate_article(annot, article, *, lang: str = "auto", to: str | None = Non
     doc = annot.annotate(mask_html(article.text), lang=lang, to=to, file=article.name)
     mentions = [replace(m, text=article.text[m.start:m.end]) for m in doc.mentions]
     return Document(file=doc.file, lang=doc.lang, text=article.text, mentions=mentions)
+
+
+# -- check ------------------------------------------------------------------------------
+def check_files(store: Store, source_path: str, target_path: str, *, source_lang: str = "auto",
+                target_lang: str = "auto", to: str | None = None, ignore: Iterable[str] = (),
+                ignore_concepts: Iterable[str] = (), config: str | None = None, encoding: str | None = None,
+                use_project_config: bool = True):
+    """Return the :class:`~termbank.qa.CheckReport` of a translation against its source.
+
+    Both files are read with :func:`~termbank.articles.read_article` (HTML tags are
+    skipped); each side's language is detected unless given, and they must differ.
+    Settings come from ``config``, else the nearest ``.termbank.toml`` (issue 6); ``to``
+    and ``ignore`` add to them.
+    """
+    from . import qa
+    from .annotate import detect_language
+    from .articles import mask_html, read_article
+
+    for name, value in (("--source-lang", source_lang), ("--target-lang", target_lang)):
+        if value not in ("auto", "en", "es"):
+            raise UsageError(f"{name} must be auto, en or es, not {value!r}")
+    ignore = qa.validate_kinds(ignore)
+    settings = qa.CheckConfig()
+    if config is not None:
+        settings = qa.read_config(config)
+    elif use_project_config and (found := qa.find_config()) is not None:
+        settings = qa.read_config(found)
+    explicit_to = validate_tag(to) if to is not None else None
+    texts, warnings = [], []
+    for path in (source_path, target_path):
+        article = read_article(path, encoding)
+        texts.append(mask_html(article.text) if article.is_html else article.text)
+        warnings += [article.warning] if article.warning else []
+        if not texts[-1].strip():
+            raise FormatError("the file is empty; nothing to check", path)
+    langs = [lang if lang != "auto" else detect_language(text) for lang, text in zip((source_lang, target_lang), texts)]
+    if langs[0] == langs[1]:
+        raise UsageError(f"{source_path} and {target_path} are both in {'English' if langs[0] == 'en' else 'Spanish'}; "
+                         "a check needs a source and its translation (use --source-lang/--target-lang)")
+    if explicit_to is not None and base_language(explicit_to) != langs[1]:
+        raise UsageError(f"--to {explicit_to} is not a locale of the target's language ({langs[1]})")
+    to = explicit_to or (settings.to if settings.to and base_language(settings.to) == langs[1] else None)
+    annot = annotator(store)
+    report = qa.check_report(texts[0], texts[1], annot, source_lang=langs[0], target_lang=langs[1],
+                             target_locale=to, ignore=set(ignore) | set(settings.ignore),
+                             ignore_concepts=set(ignore_concepts) | set(settings.ignore_concepts),
+                             source_file=source_path, target_file=target_path, config=settings.path)
+    report.warnings = warnings
+    return report
 
 
 # -- import / export ---------------------------------------------------------------------

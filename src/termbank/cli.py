@@ -339,6 +339,58 @@ def annotate(
         raise typer.Exit(1)
 
 
+# -- check ------------------------------------------------------------------------------
+FORMATS_CHECK = ("text", "json", "html")
+
+
+@app.command()
+def check(
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="The original article (.txt, .md, .html).")],
+    target: Annotated[str, typer.Argument(metavar="TARGET", help="Its translation.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the SPEC JSON (same as --format json).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text, json or html.")] = "text",
+    ignore: Annotated[list[str], typer.Option("--ignore", metavar="KIND", help="Do not report this kind of finding (repeatable).")] = [],
+    config: Annotated[Optional[str], typer.Option("--config", metavar="FILE", help="Settings file (default: the nearest .termbank.toml, [check] table).")] = None,
+    source_lang: Annotated[str, typer.Option("--source-lang", help="auto, en or es.")] = "auto",
+    target_lang: Annotated[str, typer.Option("--target-lang", help="auto, en or es.")] = "auto",
+    to: Annotated[Optional[str], typer.Option("--to", metavar="LOCALE", help="Target locale, e.g. es-MX or es-ES: suggestions and number style.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the report here instead of standard output.")] = None,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of both files (default: UTF-8, Windows-1252 detected).")] = None,
+) -> None:
+    """Check a translation against its source: terms, numbers, dates, names (exit 1 on findings).
+
+    Finding kinds: missing-term, deprecated-term, untranslated-term, name-mismatch,
+    inconsistent-term, number-mismatch, date-mismatch. A .termbank.toml in this folder or
+    a parent may hold [check] ignore = [KIND...], ignore_concepts = [ID...] and to = LOCALE.
+    """
+    from . import qa
+
+    if as_json:
+        fmt = "json"
+    if fmt not in FORMATS_CHECK:
+        fail(UsageError(f"--format must be one of {', '.join(FORMATS_CHECK)}"))
+    try:
+        report = api.check_files(open_db(), source, target, source_lang=source_lang, target_lang=target_lang,
+                                 to=to, ignore=ignore, config=config, encoding=encoding)
+    except TermbankError as e:
+        fail(e)
+    for warning in report.warnings:
+        typer.echo(f"termbank: warning: {warning}", err=True)
+    if fmt == "json":
+        data = json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "html":
+        data = qa.render_html(report)
+    else:
+        data = qa.render_text(report, colour=output is None and sys.stdout.isatty())
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(data)
+    else:
+        typer.echo(data, nl=False)
+    if report.findings:
+        raise typer.Exit(1)
+
+
 @app.command("copy")
 def copy_command(
     to: Annotated[str, typer.Option("--to", metavar="URL", help="The database to copy into (created if needed; must be empty).")],
