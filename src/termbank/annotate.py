@@ -62,6 +62,14 @@ _COUNTED = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = set('.!?¿¡:;"“”«»\n')
+# The automaton scans a copy of the folded text in which every character that cannot be
+# inside a word (str.isalnum() is False; \w is isalnum plus "_") is _GAP, for keys padded
+# with _GAP: a key then only matches whole words, and short keys ("de", "us") no longer
+# hit inside every longer word (issue 8: millions of raw hits in a 10 MB corpus).
+_NOT_ALNUM = re.compile(r"[\W_]")
+_GAP = "\x00"
+# Distinct (key, surface, ...) outcomes remembered across documents before starting over.
+_MEMO_MAX = 200_000
 
 
 def _spelling(text: str) -> str:
@@ -197,13 +205,61 @@ class Annotator:
 
     def __init__(self, index: TermIndex):
         self.index = index
-        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-        for key in index.entries:
-            if key and key.strip():
-                self.automaton.add_word(key, key)
+        self._build_automaton()
+        self._forms: dict[tuple[str, int, str], str] = {}
+        self._memo: dict[tuple, tuple] = {}
+
+    def _build_automaton(self) -> None:
+        """Add every key, as scanned (see ``_GAP``), with what a hit on it stands for.
+
+        A key that starts and ends with a letter or digit and is the only key scanned so
+        (nearly all) is stored as the int ``8 * len(key) + 4 * inner + 2 * plural`` and
+        read back from the folded text (``inner``: it has spaces or punctuation inside,
+        so the text read must be checked to be that key); any other as ``2 * i + 1``,
+        ``i`` indexing ``_special``. Int values keep the pickled automaton small and quick
+        to load (issue 8).
+        """
+        words: dict[str, list[tuple]] = defaultdict(list)
+        upper: set[str] = set()
+        for key, entries in self.index.entries.items():
+            if not key or not key.strip():
+                continue
+            if all(e.case_key is not None and e.case_key[:1].isupper() for e in entries):
+                upper.add(key)  # acronyms and abbreviations: never written starting in lowercase
+            scan = _NOT_ALNUM.sub(_GAP, key)
+            left = _GAP if key[0].isalnum() else ""
+            right = _GAP if key[-1].isalnum() else ""
+            verify = scan != key  # punctuation inside: "1.o batallon" must not match "1 o batallon"
+            words[left + scan + right].append((key, len(left), False, verify, len(left + scan + right)))
+            if right and any(e.kind in ("term", "joined") and self.index.term(e).type == "acronym"
+                             and self.index.term(e).base_lang == "en" for e in entries):
+                # An English acronym may go on into a plural -s: "TCOs" (checked per term).
+                word = left + scan + "s" + _GAP
+                words[word].append((key, len(left), True, verify, len(word)))
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS, ahocorasick.KEY_STRING)
+        self._special: list[tuple] = []
+        for word, found in words.items():
+            key, left, plural, verify, size = found[0]
+            if len(found) == 1 and left and size == len(key) + 2 + plural:
+                self.automaton.add_word(word, 8 * len(key) + 4 * verify + 2 * plural)
+            else:
+                self.automaton.add_word(word, 2 * len(self._special) + 1)
+                self._special.append(tuple(found))
         if len(self.automaton):
             self.automaton.make_automaton()
-        self._forms: dict[tuple[str, int, str], str] = {}
+        self._upper_keys = frozenset(upper)
+        self._gap_scan = 3
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_memo"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_memo", {})
+        if state.get("_gap_scan") != 3:
+            self._build_automaton()  # a cache written before the scan used _GAP
 
     # -- public ----------------------------------------------------------------------
     def annotate(self, text: str, *, lang: str = "auto", to: str | None = None, file: str = "-") -> Document:
@@ -222,70 +278,113 @@ class Annotator:
         out: list[_Candidate] = []
         if not len(self.automaton):
             return out
+        memo = self._memo
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        scan = _GAP + _NOT_ALNUM.sub(_GAP, ftext) + _GAP
+        special = self._special
+        entries = self.index.entries
+        upper_keys = self._upper_keys
+        for last, value in self.automaton.iter(scan):
+            if value & 1:
+                found = special[value >> 1]
+            else:
+                # _GAP key [s] _GAP ending at ``last``; ``scan`` is ftext shifted by one.
+                size, plural = value >> 3, (value >> 1) & 1
+                fstart = last - size - 1 - plural
+                key = ftext[fstart:fstart + size]
+                if value & 4 and key not in entries:
+                    continue  # other punctuation where the key has a space: "estados, unidos"
+                found = ((key, 1, bool(plural), False, size + 2 + plural),)
+            for key, left, plural_s, verify, length in found:
+                fstart = last - length + left
+                fend = fstart + len(key)
+                if verify and not ftext.startswith(key, fstart):
+                    continue
+                # Whole words only, in the folded text (padding covers keys that start and
+                # end with a letter or digit).
+                if not left and fstart > 0 and ftext[fstart - 1].isalnum():
+                    continue
+                if not plural_s and fend < n and ftext[fend].isalnum():
+                    continue
+                if plural_s and doc_lang != "en":
+                    continue
+                if key in upper_keys:
+                    # "de", "la", "us" in lowercase are words, not the acronyms DE, LA, US:
+                    # rejected on their first letter before the whole span is mapped back.
+                    first = folded.to_original(fstart, fstart)[0]
+                    if text[first:first + 1].islower():
+                        continue
+                ostart, oend = folded.to_original(fstart, fend)
+                surface = text[ostart:oend]
+                if plural_s and (text[oend:oend + 1] != "s" or not surface[-1:].isupper()):
+                    continue
+                period = text[oend:oend + 1] == "."
+                # Everything below depends only on these: computed once per distinct spelling.
+                mkey = (key, surface, doc_lang, plural_s, period)
+                made = memo.get(mkey)
+                if made is None:
+                    made = memo[mkey] = self._templates(key, surface, doc_lang, plural_s, period)
+                for concept, term, term_pos, kind, rule, score, extra in made:
+                    out.append(_Candidate(ostart, oend + extra, fstart, fend, concept, term, term_pos, kind,
+                                          rule, score))
+        return out
+
+    def _templates(self, key: str, surface: str, doc_lang: str, plural_s: bool, period: bool) -> tuple:
+        """Return the candidates a hit on ``key`` written ``surface`` makes, without their offsets.
+
+        Each is ``(concept, term, term_pos, kind, rule, score, extra)``, ``extra`` being the
+        characters the mention takes after the key (an abbreviation's period, a plural -s).
+        """
+        out = []
         entries = self.index.entries
         concepts = self.index.concepts
-        for fend_incl, key in self.automaton.iter(ftext):
-            fend = fend_incl + 1
-            fstart = fend - len(key)
-            # Whole words only, in the folded text.
-            if fstart > 0 and ftext[fstart - 1].isalnum():
+        for entry in entries[key]:
+            concept = concepts[entry.concept_id]
+            term = concept.terms[entry.term_index]
+            tlang = term.base_lang
+            if plural_s and not (term.type == "acronym" and tlang == "en" and entry.kind in ("term", "joined")):
                 continue
-            plural_s = False
-            if fend < n and ftext[fend].isalnum():
-                # Only an English acronym may go on into a plural -s: "TCOs" (checked per term).
-                if doc_lang != "en" or ftext[fend] != "s" or (fend + 1 < n and ftext[fend + 1].isalnum()):
-                    continue
-                plural_s = True
-            ostart, oend = folded.to_original(fstart, fend)
-            surface = text[ostart:oend]
-            if plural_s and (text[oend:oend + 1] != "s" or not surface[-1:].isupper()):
+            if not entry.accepts_case(surface):
                 continue
-            for entry in entries[key]:
-                concept = concepts[entry.concept_id]
-                term = concept.terms[entry.term_index]
-                tlang = term.base_lang
-                if plural_s and not (term.type == "acronym" and tlang == "en" and entry.kind in ("term", "joined")):
+            rule = term.match_rule
+            # "capitalized": the capital marks the name (Marina, Defensa, Navy); a name has
+            # no plural, so "Armadas", "Navies" at the start of a sentence are common nouns.
+            if rule == "capitalized" and (not surface[:1].isupper() or entry.kind not in ("term", "joined")):
+                continue
+            if rule == "title" and entry.kind not in ("term", "joined") \
+                    and _spelling(surface) != _spelling(self._form(concept, entry.term_index, entry.kind)):
+                # A rank or title word is also an ordinary word: a generated form with other
+                # accents is another word ("la Secretaría de Bienestar" is not "secretaria").
+                continue
+            if rule == "case" and entry.case_key is None:
+                # A term whose match rule asks for its case although its type does not.
+                form = self._form(concept, entry.term_index, entry.kind)
+                if not entry._replace(case_key=fold_case(form)).accepts_case(surface):
                     continue
-                if not entry.accepts_case(surface):
+            foreign = tlang != doc_lang
+            if foreign and not self._neutral(concept, term):
+                # A term of the other language: only names of several words count
+                # (an English institution name left in a Spanish article).
+                if len(surface.split()) < 2 or rule in ("title", "capitalized"):
                     continue
-                rule = term.match_rule
-                # "capitalized": the capital marks the name (Marina, Defensa, Navy); a name has
-                # no plural, so "Armadas", "Navies" at the start of a sentence are common nouns.
-                if rule == "capitalized" and (not surface[:1].isupper() or entry.kind not in ("term", "joined")):
-                    continue
-                if rule == "title" and entry.kind not in ("term", "joined") \
-                        and _spelling(surface) != _spelling(self._form(concept, entry.term_index, entry.kind)):
-                    # A rank or title word is also an ordinary word: a generated form with other
-                    # accents is another word ("la Secretaría de Bienestar" is not "secretaria").
-                    continue
-                if rule == "case" and entry.case_key is None:
-                    # A term whose match rule asks for its case although its type does not.
-                    form = self._form(concept, entry.term_index, entry.kind)
-                    if not entry._replace(case_key=fold_case(form)).accepts_case(surface):
-                        continue
-                foreign = tlang != doc_lang
-                if foreign and not self._neutral(concept, term):
-                    # A term of the other language: only names of several words count
-                    # (an English institution name left in a Spanish article).
-                    if len(surface.split()) < 2 or rule in ("title", "capitalized"):
-                        continue
-                exact = _spelling(surface) == _spelling(self._form(concept, entry.term_index, entry.kind))
-                case_ok = surface[:1].isupper() == term.text[:1].isupper()
-                score = (
-                    0 if not foreign else 1,
-                    0 if case_ok else 1,
-                    0 if exact else 1,
-                    0 if entry.kind == "term" else 1,
-                    {"preferred": 0, "admitted": 1}.get(term.status, 2),
-                )
-                end, kind = oend, entry.kind
-                if plural_s:
-                    end, kind = oend + 1, "acronym-plural"
-                elif term.text.endswith(".") and entry.kind in ("term", "joined") and text[oend:oend + 1] == ".":
-                    end = oend + 1  # the abbreviation's own period: "U.S.", "Gral."
-                out.append(_Candidate(ostart, end, fstart, fend, concept, term, entry.term_index, kind,
-                                      rule, score))
-        return out
+            exact = _spelling(surface) == _spelling(self._form(concept, entry.term_index, entry.kind))
+            case_ok = surface[:1].isupper() == term.text[:1].isupper()
+            score = (
+                0 if not foreign else 1,
+                0 if case_ok else 1,
+                0 if exact else 1,
+                0 if entry.kind == "term" else 1,
+                {"preferred": 0, "admitted": 1}.get(term.status, 2),
+            )
+            extra, kind = 0, entry.kind
+            if plural_s:
+                extra, kind = 1, "acronym-plural"
+            elif term.text.endswith(".") and entry.kind in ("term", "joined") and period:
+                extra = 1  # the abbreviation's own period: "U.S.", "Gral."
+            out.append((concept, term, entry.term_index, kind, rule, score, extra))
+        return tuple(out)
+
 
     @staticmethod
     def _neutral(concept: Concept, term: Term) -> bool:
@@ -371,8 +470,16 @@ class Annotator:
         if to and base_language(to) == doc_lang:
             to = None
         drafts = []
+        memo = self._memo
         for c in chosen:
             surface = text[c.start:c.end]
+            # Flags, canonical form and suggestion depend only on these (a news batch
+            # repeats its terms): computed once per distinct spelling.
+            mkey = ("finish", c.concept.id, c.term_pos, c.kind, surface, doc_lang, to)
+            done = memo.get(mkey)
+            if done is not None:
+                drafts.append((c, surface, list(done[0]), *done[1:]))
+                continue
             concept, term = c.concept, c.term
             flags = []
             form = self._form(concept, c.term_pos, c.kind)
@@ -389,13 +496,15 @@ class Annotator:
             if canonical_term is term and "accent" not in flags and term.status != "deprecated" \
                     and c.kind != "joined":  # "Tte.Cnel." is written "Tte. Cnel." as listed
                 canonical = form
-            drafts.append((c, surface, flags, canonical, canonical_term))
+            suggestion = self._suggest(concept, term, c.kind, target_lang, to)
+            memo[mkey] = (tuple(flags), canonical, canonical_term, suggestion)
+            drafts.append((c, surface, flags, canonical, canonical_term, suggestion))
         # Inconsistency: the same concept written in competing forms of one role.
         groups: dict[tuple[str, str, str], set] = defaultdict(set)
-        for c, surface, flags, canonical, _ in drafts:
+        for c, surface, flags, canonical, _, _ in drafts:
             groups[(c.concept.id, c.term.base_lang, _role(c.term))].add((c.term_pos, "accent" in flags))
         mentions = []
-        for c, surface, flags, canonical, canonical_term in drafts:
+        for c, surface, flags, canonical, canonical_term, suggestion in drafts:
             forms = groups[(c.concept.id, c.term.base_lang, _role(c.term))]
             if len(forms) > 1:
                 canonical_pos = c.concept.terms.index(canonical_term) if canonical_term in c.concept.terms else None
@@ -405,7 +514,7 @@ class Annotator:
             mentions.append(
                 Mention(
                     start=c.start, end=c.end, text=surface, concept=c.concept.id, category=c.concept.category,
-                    canonical=canonical, suggestion=self._suggest(c.concept, c.term, c.kind, target_lang, to),
+                    canonical=canonical, suggestion=suggestion,
                     flags=tuple(flags), term=c.term.text, term_lang=c.term.lang, status=c.term.status,
                     match=c.kind, notes=notes,
                 )
