@@ -296,8 +296,11 @@ class TermIndex:
         self._pack_memo: tuple | None = None
 
     def __getstate__(self) -> dict:
+        self._keys_for(None)
         state = dict(self.__dict__)
-        state["_fuzzy_keys"] = None  # rebuilt on first fuzzy lookup; not worth storing
+        # The fuzzy key lists are stored: rebuilding them reads the language of every
+        # term, which would decode every packed concept at the first fuzzy lookup.
+        state["_fuzzy_keys"] = {lg: (keys, array("I", lengths)) for lg, (keys, lengths) in self._fuzzy_keys.items()}
         # Concepts and key entries are stored one pickle per value and decoded on first
         # use (see _Packed): loading a 100k-concept index then takes milliseconds.
         # The term index and the annotator holding it are cached one after the other:
