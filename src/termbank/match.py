@@ -15,6 +15,7 @@ import pickle
 import re
 from array import array
 from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -36,6 +37,11 @@ FUZZY_MAX = 89.0
 #: Queries shorter than this (folded) get no fuzzy hits: "us" is near everything.
 FUZZY_MIN_LEN = 4
 FUZZY_CUTOFF = 75.0
+#: An index with more keys than this scores only the keys sharing the most character
+#: trigrams with the query instead of every key (400k keys cost 0.8 s a query; issue 8).
+FUZZY_SCAN_MAX = 50_000
+_GRAM_POOL = 400  # keys scored per query in a large index
+_GRAM_BUDGET = 20_000  # postings read per query, rarest trigrams first
 _PARTIAL_SCALE = 0.9
 
 _RANK = {m: i for i, m in enumerate(MATCH_CLASSES)}
@@ -48,6 +54,16 @@ _INFLECT_TYPES = frozenset({"fullForm", "shortForm", "variant"})
 _ABBREVIATION_TYPES = frozenset({"abbreviation", "acronym"})
 _SHORT_TOKEN = 4
 _ARTICLE = re.compile(r"^(?:el|la|los|las|the)\s+(?=\S)", re.IGNORECASE)
+
+
+def _grams(text: str) -> set[str]:
+    """Return the character trigrams of ``text`` padded with a space on each side.
+
+    >>> sorted(_grams("tte"))
+    [' tt', 'te ', 'tte']
+    """
+    padded = f" {text} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
 
 
 def joined_key(key: str, text: str, term_type: str = "fullForm") -> str | None:
@@ -294,6 +310,8 @@ class TermIndex:
         self._order: dict[str, int] = {}
         self._fuzzy_keys: dict[str | None, tuple[list[str], list[int]]] | None = None
         self._pack_memo: tuple | None = None
+        self._gram_postings: dict[str, array] | None = None
+        self._lang_keys: dict[str, set[str]] = {}
 
     def __getstate__(self) -> dict:
         self._keys_for(None)
@@ -301,6 +319,8 @@ class TermIndex:
         # The fuzzy key lists are stored: rebuilding them reads the language of every
         # term, which would decode every packed concept at the first fuzzy lookup.
         state["_fuzzy_keys"] = {lg: (keys, array("I", lengths)) for lg, (keys, lengths) in self._fuzzy_keys.items()}
+        state["_gram_postings"] = self._grams_index()
+        state["_lang_keys"] = {}
         # Concepts and key entries are stored one pickle per value and decoded on first
         # use (see _Packed): loading a 100k-concept index then takes milliseconds.
         # The term index and the annotator holding it are cached one after the other:
@@ -316,6 +336,8 @@ class TermIndex:
             if isinstance(state.get(name), tuple):
                 state[name] = _Packed(*state[name])
         self.__dict__.update(state)
+        for name, default in (("_pack_memo", None), ("_gram_postings", None), ("_lang_keys", {})):
+            self.__dict__.setdefault(name, default)
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -353,7 +375,8 @@ class TermIndex:
                 self.entries[key] = kept
             else:
                 del self.entries[key]
-        self._fuzzy_keys = self._pack_memo = None
+        self._fuzzy_keys = self._pack_memo = self._gram_postings = None
+        self._lang_keys = {}
 
     def _put(self, key: str, entry: KeyEntry) -> None:
         bucket = self.entries.setdefault(key, [])
@@ -367,7 +390,8 @@ class TermIndex:
             self.remove(concept.id)
         self.concepts[concept.id] = concept
         self._order[concept.id] = len(self._order)
-        self._fuzzy_keys = self._pack_memo = None
+        self._fuzzy_keys = self._pack_memo = self._gram_postings = None
+        self._lang_keys = {}
         cid = concept.id
         inflect = concept.category in _INFLECT_CATEGORIES
         feminine = concept.category in _FEMININE_CATEGORIES
@@ -497,11 +521,54 @@ class TermIndex:
                 self._fuzzy_keys[lg] = (keys, [len(k) for k in keys])
         return self._fuzzy_keys.get(lang, ([], []))
 
-    def _fuzzy(self, fq: str, lang: str | None, found: dict, limit: int) -> None:
+    def _grams_index(self) -> dict[str, array] | None:
+        """Return trigram -> positions in the list of all keys, for a large index (else None)."""
+        keys, _ = self._keys_for(None)
+        if len(keys) <= FUZZY_SCAN_MAX:
+            return None
+        if getattr(self, "_gram_postings", None) is None:
+            postings: dict[str, list[int]] = defaultdict(list)
+            for pos, key in enumerate(keys):
+                for gram in _grams(key):
+                    postings[gram].append(pos)
+            self._gram_postings = {gram: array("I", p) for gram, p in postings.items()}
+        return self._gram_postings
+
+    def _fuzzy_pool(self, fq: str, lang: str | None) -> tuple[list[str], int]:
+        """Return the keys to score for ``fq``, shortest first, and where those at least as long start.
+
+        Every key of ``lang`` in an index of up to FUZZY_SCAN_MAX keys; in a larger one,
+        the _GRAM_POOL keys sharing the most trigrams with ``fq`` (rarest trigrams first,
+        at most _GRAM_BUDGET postings read), which nearly always holds every key that
+        scores above the cutoff.
+        """
         keys, lengths = self._keys_for(lang)
+        postings = self._grams_index()
+        if postings is None or not keys:
+            return keys, bisect_left(lengths, len(fq))
+        lists = sorted((postings[g] for g in _grams(fq) if g in postings), key=len)
+        counts: Counter[int] = Counter()
+        read = 0
+        for plist in lists:
+            if read and read + len(plist) > _GRAM_BUDGET:
+                break
+            counts.update(plist)
+            read += len(plist)
+        every, _ = self._keys_for(None)
+        pool = [every[pos] for pos in sorted(pos for pos, _ in counts.most_common(_GRAM_POOL))]
+        if lang is not None:
+            wanted = self._lang_keys.get(lang)
+            if wanted is None:
+                wanted = self._lang_keys[lang] = set(keys)
+            pool = [k for k in pool if k in wanted]
+        n = len(fq)
+        cut = next((i for i, k in enumerate(pool) if len(k) >= n), len(pool))
+        return pool, cut
+
+    def _fuzzy(self, fq: str, lang: str | None, found: dict, limit: int) -> None:
+        keys, cut = self._fuzzy_pool(fq, lang)
         if not keys:
             return
-        cut = bisect_left(lengths, len(fq))
         want = limit * 4 + len(found)
         # Whole-string similarity (plain or with the words reordered) for every key,
         # and, for a key at least as long as the query, the best-matching part of it
