@@ -253,6 +253,7 @@ class Annotator:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_memo"] = {}
+        state["index"] = self.index.without_grams()
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -337,6 +338,7 @@ class Annotator:
         characters the mention takes after the key (an abbreviation's period, a plural -s).
         """
         out = []
+        spelt = _spelling(surface)
         entries = self.index.entries
         concepts = self.index.concepts
         for entry in entries[key]:
@@ -353,7 +355,7 @@ class Annotator:
             if rule == "capitalized" and (not surface[:1].isupper() or entry.kind not in ("term", "joined")):
                 continue
             if rule == "title" and entry.kind not in ("term", "joined") \
-                    and _spelling(surface) != _spelling(self._form(concept, entry.term_index, entry.kind)):
+                    and spelt != self._form_spelling(concept, entry.term_index, entry.kind):
                 # A rank or title word is also an ordinary word: a generated form with other
                 # accents is another word ("la Secretaría de Bienestar" is not "secretaria").
                 continue
@@ -368,7 +370,7 @@ class Annotator:
                 # (an English institution name left in a Spanish article).
                 if len(surface.split()) < 2 or rule in ("title", "capitalized"):
                     continue
-            exact = _spelling(surface) == _spelling(self._form(concept, entry.term_index, entry.kind))
+            exact = spelt == self._form_spelling(concept, entry.term_index, entry.kind)
             case_ok = surface[:1].isupper() == term.text[:1].isupper()
             score = (
                 0 if not foreign else 1,
@@ -391,6 +393,14 @@ class Annotator:
         """True when the same written form is listed in both languages (names, acronyms)."""
         other = "es" if term.base_lang == "en" else "en"
         return any(t.text == term.text for t in concept.terms_in(other))
+
+    def _form_spelling(self, concept: Concept, term_pos: int, kind: str) -> str:
+        """Return :func:`_spelling` of :meth:`_form` (remembered with it)."""
+        key = (concept.id, term_pos, kind, "spelling")
+        spelt = self._forms.get(key)
+        if spelt is None:
+            spelt = self._forms[key] = _spelling(self._form(concept, term_pos, kind))
+        return spelt
 
     def _form(self, concept: Concept, term_pos: int, kind: str) -> str:
         """Return the written form (accents kept) that an index entry stands for."""

@@ -8,6 +8,7 @@ gives (2 usage, 3 bad input, 4 database). Anything else is a bug and keeps its t
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from typing import Annotated, Optional
@@ -298,6 +299,11 @@ def annotate(
         progress = Progress(transient=True)
         progress.start()
         task = progress.add_task("annotating", total=len(paths))
+    # The batch keeps every document (for HTML and CSV) and the matcher fills its caches:
+    # nothing cyclic to collect, but each full collection rescans all of it (issue 8: a
+    # sixth of the time of a 10 MB batch). Paused for the loop only.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for path in paths:
             try:
@@ -329,6 +335,8 @@ def annotate(
         elif fmt == "csv" and not docs:
             write(render.render_csv([]))
     finally:
+        if collecting:
+            gc.enable()
         if progress:
             progress.stop()
         if out:

@@ -17,7 +17,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -88,6 +88,21 @@ def joined_key(key: str, text: str, term_type: str = "fullForm") -> str | None:
     return None
 
 
+_TERM_FIELDS = tuple(f.name for f in fields(Term))
+_CONCEPT_FIELDS = tuple(f.name for f in fields(Concept) if f.name != "terms")
+
+
+def _concept_row(concept: Concept) -> tuple:
+    """Return a concept as plain tuples: they unpickle without a frozen dataclass's __setstate__."""
+    return (tuple(getattr(concept, f) for f in _CONCEPT_FIELDS),
+            tuple(tuple(getattr(t, f) for f in _TERM_FIELDS) for t in concept.terms))
+
+
+def _concept_from_row(row: tuple) -> Concept:
+    values, terms = row
+    return Concept(**dict(zip(_CONCEPT_FIELDS, values)), terms=tuple(Term(*t) for t in terms))
+
+
 class _Packed(dict):
     """A dict restored from the index cache whose values are unpickled on first use.
 
@@ -103,10 +118,11 @@ class _Packed(dict):
     (['b', 'a'], True)
     """
 
-    __slots__ = ("_keys", "_order", "_blob", "_offsets", "_gone")
+    __slots__ = ("_keys", "_order", "_blob", "_offsets", "_gone", "_decode")
 
-    def __init__(self, keys: list, order: array, blob: bytes, offsets: array):
+    def __init__(self, keys: list, order: array, blob: bytes, offsets: array, decode=None):
         super().__init__()
+        self._decode = decode  # applied to each unpickled value
         # Sorted keys searched by bisection: no dict of them to build (hash) at load time.
         self._keys = keys
         self._order = order  # positions in ``keys`` in the original insertion order
@@ -115,15 +131,16 @@ class _Packed(dict):
         self._gone: set = set()  # packed keys decoded, replaced or deleted since loading
 
     @staticmethod
-    def pack(items: dict) -> tuple[list, array, bytes, array]:
-        """Return ``(sorted keys, order, blob, offsets)``: each value pickled on its own."""
+    def pack(items: dict, encode=None) -> tuple[list, array, bytes, array]:
+        """Return ``(sorted keys, order, blob, offsets)``: each value (``encode``-d) pickled on its own."""
         keys = sorted(items)
         rank = dict(zip(keys, range(len(keys))))
         order = array("I", (rank[k] for k in items))
         parts, offsets, total = [], array("Q", [0]), 0
         dumps = pickle.dumps
         for key in keys:
-            data = dumps(items[key], protocol=5)
+            value = items[key]
+            data = dumps(value if encode is None else encode(value), protocol=5)
             parts.append(data)
             total += len(data)
             offsets.append(total)
@@ -146,6 +163,8 @@ class _Packed(dict):
         if i < 0:
             raise KeyError(key)
         value = pickle.loads(self._blob[self._offsets[i]:self._offsets[i + 1]])
+        if self._decode is not None:
+            value = self._decode(value)
         self._gone.add(key)
         dict.__setitem__(self, key, value)
         return value
@@ -319,7 +338,7 @@ class TermIndex:
         # The fuzzy key lists are stored: rebuilding them reads the language of every
         # term, which would decode every packed concept at the first fuzzy lookup.
         state["_fuzzy_keys"] = {lg: (keys, array("I", lengths)) for lg, (keys, lengths) in self._fuzzy_keys.items()}
-        state["_gram_postings"] = self._grams_index()
+        state["_gram_postings"] = self._grams_index() if self.__dict__.get("_with_grams", True) else None
         state["_lang_keys"] = {}
         # Concepts and key entries are stored one pickle per value and decoded on first
         # use (see _Packed): loading a 100k-concept index then takes milliseconds.
@@ -327,20 +346,36 @@ class TermIndex:
         # pack once per content.
         memo = state.pop("_pack_memo", None)
         if memo is None:
-            memo = self._pack_memo = (_Packed.pack(self.entries), _Packed.pack(self.concepts))
+            memo = self._pack_memo = (_Packed.pack(self.entries), _Packed.pack(self.concepts, _concept_row))
         state["entries"], state["concepts"] = memo
+        state["_row_fields"] = (_CONCEPT_FIELDS, _TERM_FIELDS)
         return state
 
     def __setstate__(self, state: dict) -> None:
-        for name in ("entries", "concepts"):
-            if isinstance(state.get(name), tuple):
-                state[name] = _Packed(*state[name])
+        if isinstance(state.get("concepts"), tuple):
+            if state.pop("_row_fields", None) != (_CONCEPT_FIELDS, _TERM_FIELDS):
+                raise ValueError("index cached with other Concept/Term fields")  # the cache rebuilds it
+            state["concepts"] = _Packed(*state["concepts"], decode=_concept_from_row)
+        if isinstance(state.get("entries"), tuple):
+            state["entries"] = _Packed(*state["entries"])
         self.__dict__.update(state)
         for name, default in (("_pack_memo", None), ("_gram_postings", None), ("_lang_keys", {})):
             self.__dict__.setdefault(name, default)
 
     def __len__(self) -> int:
         return len(self.concepts)
+
+    def without_grams(self) -> TermIndex:
+        """Return a shallow copy that pickles without the trigram postings of fuzzy lookup.
+
+        For the annotator's cache: scanning never reads them, and loading them costs
+        memory at every start (about 40 MB at 100k concepts). A fuzzy lookup on the
+        loaded copy builds them on first use.
+        """
+        twin = object.__new__(TermIndex)
+        twin.__dict__.update(self.__dict__)
+        twin._with_grams = False
+        return twin
 
     @classmethod
     def build(cls, concepts: Iterable[Concept]) -> TermIndex:
