@@ -11,6 +11,7 @@ original string: ``source[m.start:m.end] == m.text``.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -219,20 +220,37 @@ class Annotator:
         ``i`` indexing ``_special``. Int values keep the pickled automaton small and quick
         to load (issue 8).
         """
+        # Many small tuples and no garbage: the cyclic collector would rescan them again
+        # and again (as in TermIndex.build).
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._add_words()
+        finally:
+            if was_enabled:
+                gc.enable()
+        self._gap_scan = 3
+
+    def _add_words(self) -> None:
         words: dict[str, list[tuple]] = defaultdict(list)
         upper: set[str] = set()
+        # Terms an English acronym plural can stand for (checked again per term on a hit).
+        acronyms = {(c.id, i) for c in self.index.concepts.values() for i, t in enumerate(c.terms)
+                    if t.type == "acronym" and t.base_lang == "en"}
         for key, entries in self.index.entries.items():
             if not key or not key.strip():
                 continue
             if all(e.case_key is not None and e.case_key[:1].isupper() for e in entries):
                 upper.add(key)  # acronyms and abbreviations: never written starting in lowercase
-            scan = _NOT_ALNUM.sub(_GAP, key)
+            scan = key.replace(" ", _GAP)
+            if not scan.replace(_GAP, "").isalnum():
+                scan = _NOT_ALNUM.sub(_GAP, key)
             left = _GAP if key[0].isalnum() else ""
             right = _GAP if key[-1].isalnum() else ""
             verify = scan != key  # punctuation inside: "1.o batallon" must not match "1 o batallon"
             words[left + scan + right].append((key, len(left), False, verify, len(left + scan + right)))
-            if right and any(e.kind in ("term", "joined") and self.index.term(e).type == "acronym"
-                             and self.index.term(e).base_lang == "en" for e in entries):
+            if right and acronyms and any(e.kind in ("term", "joined") and (e.concept_id, e.term_index) in acronyms
+                                          for e in entries):
                 # An English acronym may go on into a plural -s: "TCOs" (checked per term).
                 word = left + scan + "s" + _GAP
                 words[word].append((key, len(left), True, verify, len(word)))
@@ -248,7 +266,6 @@ class Annotator:
         if len(self.automaton):
             self.automaton.make_automaton()
         self._upper_keys = frozenset(upper)
-        self._gap_scan = 3
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

@@ -7,6 +7,7 @@ history row and bumps the store revision that caches are keyed on.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import unicodedata
@@ -112,37 +113,44 @@ def iter_concepts(session: Session, category: str | None = None) -> list[Concept
     """Return every concept (optionally of one category) with its terms, ordered by id.
 
     Two flat queries instead of one per concept, so that building the matcher for a
-    100k-concept termbase stays fast.
+    100k-concept termbase stays fast. They name table columns, not mapped attributes:
+    plain Core rows skip the ORM's per-row loading (a third of the time at 100k, issue 8).
     """
+    c, t = ConceptRow.__table__.c, TermRow.__table__.c
     cq = select(
-        ConceptRow.id, ConceptRow.category, ConceptRow.subject, ConceptRow.definition,
-        ConceptRow.note, ConceptRow.source, ConceptRow.version, ConceptRow.created_at,
-        ConceptRow.updated_at,
-    ).order_by(ConceptRow.id)
+        c.id, c.category, c.subject, c.definition, c.note, c.source, c.version, c.created_at, c.updated_at,
+    ).order_by(c.id)
     tq = select(
-        TermRow.concept_id, TermRow.lang, TermRow.text, TermRow.type, TermRow.status,
-        TermRow.case_sensitive, TermRow.match_rule, TermRow.part_of_speech, TermRow.gender,
-        TermRow.number, TermRow.geo, TermRow.usage, TermRow.source, TermRow.context, TermRow.note,
-    ).order_by(TermRow.concept_id, TermRow.position)
+        t.concept_id, t.lang, t.text, t.type, t.status, t.case_sensitive, t.match_rule, t.part_of_speech,
+        t.gender, t.number, t.geo, t.usage, t.source, t.context, t.note,
+    ).order_by(t.concept_id, t.position)
     if category:
-        cq = cq.where(ConceptRow.category == category)
-        tq = tq.join(ConceptRow, ConceptRow.id == TermRow.concept_id).where(ConceptRow.category == category)
-    terms: dict[str, list[Term]] = defaultdict(list)
-    for r in session.execute(tq):
-        terms[r[0]].append(
-            Term(
-                lang=r[1], text=r[2], type=r[3], status=r[4], case_sensitive=r[5], match=r[6],
-                part_of_speech=r[7], gender=r[8], number=r[9], geo=r[10], usage=r[11],
-                source=r[12], context=r[13], note=r[14],
+        cq = cq.where(c.category == category)
+        tq = tq.join(ConceptRow.__table__, c.id == t.concept_id).where(c.category == category)
+    # Hundreds of thousands of new objects and no garbage: the cyclic collector would
+    # rescan them again and again (a quarter of the time at 100k concepts).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        terms: dict[str, list[Term]] = defaultdict(list)
+        for r in session.execute(tq):
+            terms[r[0]].append(
+                Term(
+                    lang=r[1], text=r[2], type=r[3], status=r[4], case_sensitive=r[5], match=r[6],
+                    part_of_speech=r[7], gender=r[8], number=r[9], geo=r[10], usage=r[11],
+                    source=r[12], context=r[13], note=r[14],
+                )
             )
-        )
-    return [
-        Concept(
-            id=r[0], category=r[1], subject=r[2], definition=r[3], note=r[4], source=r[5],
-            terms=tuple(terms.get(r[0], ())), version=r[6], created_at=r[7], updated_at=r[8],
-        )
-        for r in session.execute(cq)
-    ]
+        return [
+            Concept(
+                id=r[0], category=r[1], subject=r[2], definition=r[3], note=r[4], source=r[5],
+                terms=tuple(terms.get(r[0], ())), version=r[6], created_at=r[7], updated_at=r[8],
+            )
+            for r in session.execute(cq)
+        ]
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def history(session: Session, concept_id: str) -> list[dict]:
