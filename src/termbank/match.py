@@ -41,7 +41,7 @@ FUZZY_CUTOFF = 75.0
 #: trigrams with the query instead of every key (400k keys cost 0.8 s a query; issue 8).
 FUZZY_SCAN_MAX = 50_000
 _GRAM_POOL = 400  # keys scored per query in a large index
-_GRAM_BUDGET = 20_000  # postings read per query, rarest trigrams first
+_GRAM_BUDGET = 15_000  # postings read per query, rarest trigrams first
 _PARTIAL_SCALE = 0.9
 
 _RANK = {m: i for i, m in enumerate(MATCH_CLASSES)}
@@ -590,7 +590,20 @@ class TermIndex:
             counts.update(plist)
             read += len(plist)
         every, _ = self._keys_for(None)
-        pool = [every[pos] for pos in sorted(pos for pos, _ in counts.most_common(_GRAM_POOL))]
+        # The _GRAM_POOL most shared, ties in key order: a threshold from the histogram of
+        # counts (C-level) rather than Counter.most_common's heap of every key read.
+        floor, taken = 1, 0
+        for shared, n in sorted(Counter(counts.values()).items(), reverse=True):
+            taken += n
+            floor = shared
+            if taken >= _GRAM_POOL:
+                break
+        picked = sorted(pos for pos, shared in counts.items() if shared >= floor)
+        if len(picked) > _GRAM_POOL:
+            above = [pos for pos in picked if counts[pos] > floor]
+            room = _GRAM_POOL - len(above)
+            picked = sorted(above + [pos for pos in picked if counts[pos] == floor][:room])
+        pool = [every[pos] for pos in picked]
         if lang is not None:
             wanted = self._lang_keys.get(lang)
             if wanted is None:
