@@ -390,3 +390,12 @@ def test_person_names_suggest_their_canonical_spelling():
 def test_language_detection():
     assert small().annotate("El general dijo que la reunión fue un éxito.").lang == "es"
     assert small().annotate("The general said the meeting went well.").lang == "en"
+
+
+def test_a_common_noun_with_an_extra_accent_is_another_word():
+    annot = Annotator(TermIndex.build([
+        Concept("seizure", "other", terms=(T("en", "seizure"), T("es", "decomiso"))),
+        Concept("arms", "other", terms=(T("en", "arms trafficking"), T("es", "tráfico de armas"))),
+    ]))
+    doc = annot.annotate("La Marina decomisó armas; el decomiso y el trafico de armas.", lang="es")
+    assert [(m.text, m.flags) for m in doc.mentions] == [("decomiso", ()), ("trafico de armas", ("accent",))]

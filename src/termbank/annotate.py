@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -71,6 +72,16 @@ _NOT_ALNUM = re.compile(r"[\W_]")
 _GAP = "\x00"
 # Distinct (key, surface, ...) outcomes remembered across documents before starting over.
 _MEMO_MAX = 200_000
+
+
+def _accented(text: str) -> int:
+    """Return how many letters of ``text`` carry a diacritic.
+
+    >>> _accented("decomisó"), _accented("decomiso"), _accented("A\u0301ngeles")
+    (1, 0, 1)
+    """
+    nfc = unicodedata.normalize("NFC", text)
+    return sum(1 for a, b in zip(nfc, strip_accents(nfc)) if a != b)
 
 
 def _spelling(text: str) -> str:
@@ -381,6 +392,11 @@ class Annotator:
                 form = self._form(concept, entry.term_index, entry.kind)
                 if not entry._replace(case_key=fold_case(form)).accepts_case(surface):
                     continue
+            if " " not in term.text and term.text[:1].islower() and entry.kind == "term" \
+                    and _accented(surface) > _accented(term.text):
+                # A one-word common noun written with an accent it does not have is another
+                # word, not a misspelling: "decomisó" (verb) is not "decomiso" (noun).
+                continue
             foreign = tlang != doc_lang
             if foreign and not self._neutral(concept, term):
                 # A term of the other language: only names of several words count
