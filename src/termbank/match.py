@@ -39,7 +39,7 @@ FUZZY_MIN_LEN = 4
 FUZZY_CUTOFF = 75.0
 #: An index with more keys than this scores only the keys sharing the most character
 #: trigrams with the query instead of every key (400k keys cost 0.8 s a query; issue 8).
-FUZZY_SCAN_MAX = 50_000
+FUZZY_SCAN_MAX = 10_000
 _GRAM_POOL = 300  # keys scored per query in a large index
 _GRAM_BUDGET = 15_000  # postings read per query, rarest trigrams first
 _PARTIAL_SCALE = 0.9
