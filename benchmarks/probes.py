@@ -6,6 +6,7 @@ Run by the runner in a fresh subprocess (so that its peak memory is its own)::
     python benchmarks/probes.py lookup   --db URL --queries FILE
     python benchmarks/probes.py baselines --db URL --corpus DIR [--flashtext]
     python benchmarks/probes.py tm       --tm FILE --queries FILE [--truth FILE]
+    python benchmarks/probes.py tm_db    --db URL --tm FILE
 """
 
 from __future__ import annotations
@@ -251,6 +252,36 @@ def probe_tm(args) -> dict:
     return out
 
 
+def probe_tm_db(args) -> dict:
+    """Store the memory's units in a termbank database (setup for the CLI search row)."""
+    from termbank.model import TMUnit
+    from termbank.store import repo
+    from termbank.store.db import open_store
+
+    store = open_store(args.db, create=True)
+    with store.read() as session:
+        if repo.counts(session)["tm_units"]:
+            return {"units": repo.counts(session)["tm_units"], "loaded": 0, "seconds": 0.0}
+    t = _now()
+    added = 0
+    batch: list = []
+
+    def flush() -> None:
+        nonlocal added
+        added += store.run_write(lambda session: repo.add_units(session, batch, "benchmark"))[0]
+        batch.clear()
+
+    with open(args.tm, encoding="utf-8") as fh:
+        for line in fh:
+            uid, source, target = line.rstrip("\n").split("\t", 2)
+            batch.append(TMUnit("en", source, "es", target, origin="benchmark"))
+            if len(batch) >= 100_000:
+                flush()
+    if batch:
+        flush()
+    return {"units": added, "loaded": added, "seconds": _now() - t}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="probe", required=True)
@@ -271,8 +302,12 @@ def main() -> int:
     tm.add_argument("--work", required=True)
     tm.add_argument("--limit", type=int, default=200)
     tm.add_argument("--brute", type=int, default=10)
+    td = sub.add_parser("tm_db")
+    td.add_argument("--db", required=True)
+    td.add_argument("--tm", required=True)
     args = parser.parse_args()
-    result = {"build": probe_build, "lookup": probe_lookup, "baselines": probe_baselines, "tm": probe_tm}[args.probe](args)
+    result = {"build": probe_build, "lookup": probe_lookup, "baselines": probe_baselines, "tm": probe_tm,
+              "tm_db": probe_tm_db}[args.probe](args)
     print(json.dumps(result))
     return 0
 
