@@ -38,13 +38,13 @@ TOUR = [
     ("extract", "Propose entries the termbase lacks.",
      ["termbank extract examples/border-conference.en.txt -o candidates.csv"]),
     ("add, show, edit, remove", "Manage entries; every change is recorded with its author.",
-     ['termbank --author ana add --id us-sfc --category rank --en "sergeant first class"'
-      ' --term "en:abbreviation:Sgt. 1st Class" --es "sargento primero" --note "U.S. Army E-7"',
-      "termbank --author luis edit us-sfc --set-status \"es:sargento primero=admitted\""
-      " --add-term \"es:sargento de primera clase\" --if-version 1",
-      "termbank --author ana edit us-sfc --note late --if-version 1; echo \"exit $?\"",
-      "termbank show us-sfc --history",
-      "termbank remove us-sfc"]),
+     ['termbank --author ana add --id us-cfacc --category title --en "combined forces air component commander"'
+      ' --term "en:acronym:CFACC" --es "comandante del componente aéreo de las fuerzas combinadas"'
+      ' --note "Joint doctrine (JP 3-30)"',
+      "termbank --author luis edit us-cfacc --add-term \"es:acronym:admitted:CFACC\" --if-version 1",
+      "termbank --author ana edit us-cfacc --note \"JP 3-30\" --if-version 1; echo \"exit $?\"",
+      "termbank show us-cfacc --history",
+      "termbank remove us-cfacc"]),
     ("import and export", "TBX-Basic v3, TBX 2008, TMX 1.4b, CSV/TSV, DeepL, Google, JSON; printable glossaries.",
      ["termbank export --format tbx -o glossary.tbx && termbank --db sqlite:///copy.db import glossary.tbx",
       "termbank import ../shared/interop/glossaries/tico19-google_g_en_es-419.csv --dry-run",
@@ -53,7 +53,8 @@ TOUR = [
       "printf '<?xml version=\"1.0\"?><tbx><text><body>' > broken.tbx; termbank import broken.tbx; echo \"exit $?\""]),
     ("translation memory", "Sentence pairs, fuzzy search, concordance, alignment, pretranslation.",
      ["termbank import ../shared/interop/tmx/real/tico19-all.en-es-419.tmx",
-      'termbank tm search "Wash your hands often with soap and water for at least 20 seconds." --limit 2',
+      'termbank tm search "The CDC recommends that people wash hands often with soap and water for at least thirty'
+      ' seconds, especially after going to the toilet or when hands are visibly dirty." --limit 2',
       'termbank tm concordance "soap" --limit 2',
       "termbank tm align tests/data/align/naval_exercise.en.txt tests/data/align/naval_exercise.es.txt --dry-run | head -12",
       "termbank tm pretranslate examples/border-conference.en.txt | head -12"]),
