@@ -54,7 +54,8 @@ TOUR = [
     ("translation memory", "Sentence pairs, fuzzy search, concordance, alignment, pretranslation.",
      ["termbank import ../shared/interop/tmx/real/tico19-all.en-es-419.tmx",
       'termbank tm search "The CDC recommends that people wash hands often with soap and water for at least thirty'
-      ' seconds, especially after going to the toilet or when hands are visibly dirty." --limit 2',
+      ' seconds, especially after going to the toilet or when hands are visibly dirty; before eating; and after'
+      ' blowing one\'s nose, coughing, or sneezing." --limit 2',
       'termbank tm concordance "soap" --limit 2',
       "termbank tm align tests/data/align/naval_exercise.en.txt tests/data/align/naval_exercise.es.txt --dry-run | head -12",
       "termbank tm pretranslate examples/border-conference.en.txt | head -12"]),
