@@ -16,14 +16,9 @@ from .errors import FormatError
 from .langs import normalize_tag
 from .model import (
     CATEGORIES,
-    GENDERS,
-    MATCH_RULES,
-    NUMBERS,
-    PARTS_OF_SPEECH,
-    STATUSES,
-    TERM_TYPES,
     Concept,
     Term,
+    term_value_problem,
 )
 
 __all__ = ["shipped_paths", "load_shipped", "read_glossary", "parse_glossary"]
@@ -139,13 +134,14 @@ def parse_glossary(text: str, name: str = "<glossary>") -> list[Concept]:
             status = raw.get("status") or ("admitted" if base in seen_lang else "preferred")
             seen_lang.add(base)
             checks = (
-                ("type", ttype, TERM_TYPES), ("status", status, STATUSES),
-                ("match", raw.get("match"), MATCH_RULES), ("pos", raw.get("pos"), PARTS_OF_SPEECH),
-                ("gender", raw.get("gender"), GENDERS), ("number", raw.get("number"), NUMBERS),
+                ("type", ttype, "type"), ("status", status, "status"), ("match", raw.get("match"), "match"),
+                ("part_of_speech", raw.get("pos"), "pos"), ("gender", raw.get("gender"), "gender"),
+                ("number", raw.get("number"), "number"),
             )
-            for key, value, allowed in checks:
-                if value is not None and value not in allowed:
-                    raise fail(f"term {raw['text']!r}: {key} {value!r} not one of {', '.join(allowed)}")
+            for field, value, label in checks:
+                problem = term_value_problem(field, value, label)
+                if problem:
+                    raise fail(f"term {raw['text']!r}: {problem}")
             pos = raw.get("pos") or ("properNoun" if category in ("institution", "person") else "noun")
             terms.append(
                 Term(

@@ -29,6 +29,8 @@ __all__ = [
     "concept_as_dict",
     "concept_from_dict",
     "same_content",
+    "TERM_CHOICES",
+    "term_value_problem",
 ]
 
 Category = Literal["institution", "rank", "title", "unit", "acronym", "person", "other"]
@@ -43,6 +45,25 @@ MATCH_RULES: tuple[str, ...] = ("always", "case", "capitalized", "title")
 PARTS_OF_SPEECH: tuple[str, ...] = ("noun", "properNoun", "adjective", "verb", "adverb", "other")
 GENDERS: tuple[str, ...] = ("masculine", "feminine", "neuter", "other")
 NUMBERS: tuple[str, ...] = ("singular", "plural", "otherNumber")
+#: The Term fields whose values come from a closed list, and the list.
+TERM_CHOICES: dict[str, tuple[str, ...]] = {
+    "type": TERM_TYPES, "status": STATUSES, "match": MATCH_RULES,
+    "part_of_speech": PARTS_OF_SPEECH, "gender": GENDERS, "number": NUMBERS,
+}
+
+
+def term_value_problem(field: str, value: object, label: str | None = None) -> str | None:
+    """Return why ``value`` is not allowed for a closed-list Term field, or None if it is.
+
+    >>> term_value_problem("status", "approved")
+    "status 'approved' not one of preferred, admitted, deprecated"
+    >>> term_value_problem("gender", None) is None, term_value_problem("note", "x") is None
+    (True, True)
+    """
+    allowed = TERM_CHOICES.get(field)
+    if allowed is None or value is None or value in allowed:
+        return None
+    return f"{label or field} {value!r} not one of {', '.join(allowed)}"
 
 
 def default_case_sensitive(term_type: str) -> bool:

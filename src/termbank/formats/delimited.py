@@ -56,14 +56,10 @@ from datetime import datetime
 from ..errors import FormatError
 from ..model import (
     CATEGORIES,
-    GENDERS,
-    MATCH_RULES,
-    NUMBERS,
-    PARTS_OF_SPEECH,
-    STATUSES,
-    TERM_TYPES,
+    TERM_CHOICES,
     Concept,
     Term,
+    term_value_problem,
 )
 from ..langs import normalize_tag
 from .base import (
@@ -317,8 +313,6 @@ _FIXED = ("id", "category", "subject", "definition", "note", "source")
 _META = ("created_at", "updated_at", "version", "term_order")
 _TERM_DEFAULTS = {f.name: f.default for f in fields(Term)}
 _TERM_KEYS = tuple(f.name for f in fields(Term))
-_TERM_CHOICES = {"type": TERM_TYPES, "status": STATUSES, "match": MATCH_RULES,
-                 "part_of_speech": PARTS_OF_SPEECH, "gender": GENDERS, "number": NUMBERS}
 
 
 def _lang_order(langs: Iterable[str]) -> list[str]:
@@ -388,10 +382,10 @@ def decode_terms(cell: str, base: str, lang_of, where) -> list[Term]:
             elif key == "case_sensitive":
                 if value is not None and not isinstance(value, bool):
                     raise where(f"term {item['text']!r}: case_sensitive must be true or false")
-            elif key in _TERM_CHOICES:
-                if value is not None and value not in _TERM_CHOICES[key]:
-                    raise where(f"term {item['text']!r}: {key} {value!r} not one of "
-                                f"{', '.join(_TERM_CHOICES[key])}")
+            elif key in TERM_CHOICES:
+                problem = term_value_problem(key, value)
+                if problem:
+                    raise where(f"term {item['text']!r}: {problem}")
             elif value is not None and not isinstance(value, str):
                 raise where(f"term {item['text']!r}: {key} must be text")
             values[key] = value

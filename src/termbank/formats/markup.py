@@ -24,15 +24,11 @@ from datetime import datetime
 from ..errors import FormatError
 from ..model import (
     CATEGORIES,
-    GENDERS,
-    MATCH_RULES,
-    NUMBERS,
-    PARTS_OF_SPEECH,
-    STATUSES,
-    TERM_TYPES,
+    TERM_CHOICES,
     Concept,
-    Term,
     TMUnit,
+    Term,
+    term_value_problem,
 )
 from .base import Format, ReadResult, count, decode_text, scan_text
 
@@ -282,8 +278,6 @@ class HtmlFormat(Format):
 _CONCEPT_KEYS = tuple(f.name for f in fields(Concept))
 _TERM_KEYS = tuple(f.name for f in fields(Term))
 _UNIT_KEYS = tuple(f.name for f in fields(TMUnit))
-_CHOICES = {"type": TERM_TYPES, "status": STATUSES, "match": MATCH_RULES, "part_of_speech": PARTS_OF_SPEECH,
-            "gender": GENDERS, "number": NUMBERS}
 
 
 def _dump(value):
@@ -427,9 +421,10 @@ class _JsonReader:
             if key == "case_sensitive":
                 if value is not None and not isinstance(value, bool):
                     raise self.fail(where, "case_sensitive must be true, false or null", needle)
-            elif key in _CHOICES:
-                if value is not None and value not in _CHOICES[key]:
-                    raise self.fail(where, f"{key} {value!r} not one of {', '.join(_CHOICES[key])}", needle)
+            elif key in TERM_CHOICES:
+                problem = term_value_problem(key, value)
+                if problem:
+                    raise self.fail(where, problem, needle)
             elif value is not None and not isinstance(value, str):
                 raise self.fail(where, f"{key} must be text", needle)
             values[key] = value
