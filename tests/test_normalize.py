@@ -220,3 +220,46 @@ def test_large_text_is_folded_at_c_speed():
     assert f.text.strip() == key
     # About 1.6 MB: generous bound that still fails for a per-character Python loop.
     assert elapsed < 2.0
+
+
+@given(texts)
+@settings(max_examples=300)
+def test_cased_text_lines_up_with_the_folded_text(text):
+    plain, f = fold_with_offsets(text), fold_with_offsets(text, cased=True)
+    assert f.text == plain.text
+    assert len(f.cased) == len(f.text)
+    previous = None
+    for i, ch in enumerate(f.cased):
+        start = f.to_original(i, i + 1)[0]
+        source = text[start]
+        first = start != previous  # the first character that ``source`` folded to
+        previous = start
+        if ch != f.text[i]:
+            # A capital stands for an original character that is not lowercase.
+            assert first and not source.islower() and ch == f.text[i].upper()
+        elif first and source.isupper() and len(f.text[i].upper()) == 1 and not f.text[i].upper().islower():
+            assert ch == f.text[i].upper() or ch == f.text[i] == ch.upper()
+
+
+def test_cased_text_marks_capitals_after_accents_periods_and_expansions():
+    text = "El Tte.\u00a0Gral. Ángeles, de la SEDENA, en EE. UU.; \u1e9e \u00df de"
+    f = fold_with_offsets(text, cased=True)
+    assert f.text == "el tte gral angeles, de la sedena, en ee uu; ss ss de"
+    assert f.cased == "El Tte Gral Angeles, de la SEDENA, en EE UU; Ss ss de"
+
+
+def test_unmark_table_undoes_every_capital():
+    for cp, mark in normalize._FOLD_MARK.items():
+        out = normalize._FOLD[cp]
+        assert len(mark) == len(out)
+        if mark != out:
+            assert normalize._UNMARK[ord(mark[0])] == out[0] and mark[1:] == out[1:]
+            if mark.isascii():
+                assert mark.lower() == out
+
+
+@pytest.mark.parametrize("text", ["¿Dónde está la SEDENA? «Ñandú» 1.º", "ΟΔΟΣ Ωμέγα", "Ǆemal ǅ İstanbul ᏣᎳᎩ"])
+def test_cased_text_in_latin1_and_beyond(text):
+    f = fold_with_offsets(text, cased=True)
+    assert f.text == fold_with_offsets(text).text
+    assert f.text.strip() == normalize.fold(text)

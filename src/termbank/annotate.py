@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import ahocorasick
 
@@ -70,6 +71,10 @@ _SENTENCE_END = set('.!?¿¡:;"“”«»\n')
 # hit inside every longer word (issue 8: millions of raw hits in a 10 MB corpus).
 _NOT_ALNUM = re.compile(r"[\W_]")
 _GAP = "\x00"
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_SCAN_TABLE: list[str] = []  # code point (below 0x10000) -> itself or _GAP; built on first use
+# Bumped whenever the automaton's keys or values change meaning: older caches are rebuilt.
+_SCAN_VERSION = 4
 # Distinct (key, surface, ...) outcomes remembered across documents before starting over.
 _MEMO_MAX = 200_000
 
@@ -84,6 +89,7 @@ def _accented(text: str) -> int:
     return sum(1 for a, b in zip(nfc, strip_accents(nfc)) if a != b)
 
 
+@lru_cache(maxsize=1 << 16)
 def _spelling(text: str) -> str:
     """Return ``text`` as compared for the accent flag: NFC, whitespace runs as one space, case folded.
 
@@ -110,6 +116,23 @@ def _starts_clause(after: str, lang: str) -> bool:
         return True  # punctuation, a number or the end: "dijo el general.", "the general, who"
     w = word.lower()
     return w in _CLAUSE_WORDS.get(lang, ()) or w.endswith(_CLAUSE_ENDINGS.get(lang, ()))
+
+
+def _scan_text(ftext: str) -> str:
+    """Return the folded text as the automaton scans it: ``_GAP`` for every non-word character, and around it.
+
+    One ``str.translate`` through a table indexed by code point (a third of the time of
+    the equivalent ``re.sub``); text with characters beyond the Basic Multilingual Plane,
+    which the table does not cover, takes the regex.
+
+    >>> _scan_text("ee uu, u_s 3.5").replace(_GAP, "|"), _scan_text("¿sí? \U0001f600").replace(_GAP, "|")
+    ('|ee|uu||u|s|3|5|', '||sí||||')
+    """
+    if not ftext.isascii() and _ASTRAL.search(ftext):
+        return _GAP + _NOT_ALNUM.sub(_GAP, ftext) + _GAP
+    if not _SCAN_TABLE:
+        _SCAN_TABLE.extend(ch if ch.isalnum() else _GAP for ch in map(chr, range(0x10000)))
+    return _GAP + ftext.translate(_SCAN_TABLE) + _GAP
 
 
 def detect_language(text: str) -> str:
@@ -225,11 +248,12 @@ class Annotator:
         """Add every key, as scanned (see ``_GAP``), with what a hit on it stands for.
 
         A key that starts and ends with a letter or digit and is the only key scanned so
-        (nearly all) is stored as the int ``8 * len(key) + 4 * inner + 2 * plural`` and
-        read back from the folded text (``inner``: it has spaces or punctuation inside,
-        so the text read must be checked to be that key); any other as ``2 * i + 1``,
-        ``i`` indexing ``_special``. Int values keep the pickled automaton small and quick
-        to load (issue 8).
+        (nearly all) is stored as the int ``16 * len(key) + 8 * upper + 4 * inner + 2 *
+        plural`` and read back from the folded text (``upper``: an acronym or abbreviation
+        never written in lowercase, so a hit on a lowercase word is dropped at once;
+        ``inner``: it has spaces or punctuation inside, so the text read must be checked to
+        be that key); any other as ``2 * i + 1``, ``i`` indexing ``_special``. Int values
+        keep the pickled automaton small and quick to load (issue 8).
         """
         # Many small tuples and no garbage: the cyclic collector would rescan them again
         # and again (as in TermIndex.build).
@@ -240,7 +264,7 @@ class Annotator:
         finally:
             if was_enabled:
                 gc.enable()
-        self._gap_scan = 3
+        self._gap_scan = _SCAN_VERSION
 
     def _add_words(self) -> None:
         words: dict[str, list[tuple]] = defaultdict(list)
@@ -270,7 +294,7 @@ class Annotator:
         for word, found in words.items():
             key, left, plural, verify, size = found[0]
             if len(found) == 1 and left and size == len(key) + 2 + plural:
-                self.automaton.add_word(word, 8 * len(key) + 4 * verify + 2 * plural)
+                self.automaton.add_word(word, 16 * len(key) + 8 * (key in upper) + 4 * verify + 2 * plural)
             else:
                 self.automaton.add_word(word, 2 * len(self._special) + 1)
                 self._special.append(tuple(found))
@@ -287,14 +311,14 @@ class Annotator:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_memo", {})
-        if state.get("_gap_scan") != 3:
-            self._build_automaton()  # a cache written before the scan used _GAP
+        if state.get("_gap_scan") != _SCAN_VERSION:
+            self._build_automaton()  # a cache written for another scan or value layout
 
     # -- public ----------------------------------------------------------------------
     def annotate(self, text: str, *, lang: str = "auto", to: str | None = None, file: str = "-") -> Document:
         """Return the :class:`Document` of ``text``: every mention, sorted and disjoint."""
         doc_lang = detect_language(text) if lang in (None, "auto") else base_language(lang)
-        folded = fold_with_offsets(text)
+        folded = fold_with_offsets(text, cased=True)
         candidates = self._candidates(text, folded, doc_lang)
         chosen = self._select(candidates, text, doc_lang)
         mentions = self._finish(chosen, text, doc_lang, to)
@@ -310,17 +334,20 @@ class Annotator:
         memo = self._memo
         if len(memo) > _MEMO_MAX:
             memo.clear()
-        scan = _GAP + _NOT_ALNUM.sub(_GAP, ftext) + _GAP
+        # ``cased`` lines up with ``ftext`` and keeps the capitals of the original.
+        cased = folded.cased
         special = self._special
         entries = self.index.entries
         upper_keys = self._upper_keys
-        for last, value in self.automaton.iter(scan):
+        for last, value in self.automaton.iter(_scan_text(ftext)):
             if value & 1:
                 found = special[value >> 1]
             else:
-                # _GAP key [s] _GAP ending at ``last``; ``scan`` is ftext shifted by one.
-                size, plural = value >> 3, (value >> 1) & 1
+                # _GAP key [s] _GAP ending at ``last``; the scanned text is ftext shifted by one.
+                size, plural = value >> 4, (value >> 1) & 1
                 fstart = last - size - 1 - plural
+                if value & 8 and cased[fstart].islower():
+                    continue  # "de", "la", "us" in lowercase are words, not DE, LA, US
                 key = ftext[fstart:fstart + size]
                 if value & 4 and key not in entries:
                     continue  # other punctuation where the key has a space: "estados, unidos"
@@ -338,12 +365,8 @@ class Annotator:
                     continue
                 if plural_s and doc_lang != "en":
                     continue
-                if key in upper_keys:
-                    # "de", "la", "us" in lowercase are words, not the acronyms DE, LA, US:
-                    # rejected on their first letter before the whole span is mapped back.
-                    first = folded.to_original(fstart, fstart)[0]
-                    if text[first:first + 1].islower():
-                        continue
+                if key in upper_keys and cased[fstart].islower():
+                    continue  # as above, for the keys kept in _special
                 ostart, oend = folded.to_original(fstart, fend)
                 surface = text[ostart:oend]
                 if plural_s and (text[oend:oend + 1] != "s" or not surface[-1:].isupper()):
@@ -524,22 +547,18 @@ class Annotator:
                 drafts.append((c, surface, list(done[0]), *done[1:]))
                 continue
             concept, term = c.concept, c.term
+            form, want, want_bare, fixed, canonical_term, inflected, suggestion = \
+                self._profile(concept, c.term_pos, c.kind, doc_lang, target_lang, to)
+            spelt = _spelling(surface)
             flags = []
-            form = self._form(concept, c.term_pos, c.kind)
-            listed = self._listed_exactly(concept, surface, term.base_lang)
-            spelt, want = _spelling(surface), _spelling(form)
-            if not listed and spelt != want and strip_accents(spelt) == strip_accents(want):
+            if spelt != want and strip_accents(spelt) == want_bare \
+                    and spelt not in self._listed_spellings(concept, term.base_lang):
                 flags.append("accent")
-            if term.status == "deprecated":
-                flags.append("deprecated")
-            if term.base_lang != doc_lang and not self._neutral(concept, term):
-                flags.append("untranslated")
-            canonical_term = self._canonical_term(concept, term, doc_lang if term.base_lang == doc_lang else term.base_lang)
-            canonical = self._inflect_like(canonical_term, c.kind) if canonical_term else form
+            flags.extend(fixed)
+            canonical = inflected
             if canonical_term is term and "accent" not in flags and term.status != "deprecated" \
-                    and c.kind != "joined":  # "Tte.Cnel." is written "Tte. Cnel." as listed
-                canonical = form
-            suggestion = self._suggest(concept, term, c.kind, target_lang, to)
+                    and c.kind != "joined":
+                canonical = form  # "Tte.Cnel." is written "Tte. Cnel." as listed
             memo[mkey] = (tuple(flags), canonical, canonical_term, suggestion)
             drafts.append((c, surface, flags, canonical, canonical_term, suggestion))
         # Inconsistency: the same concept written in competing forms of one role.
@@ -564,18 +583,49 @@ class Annotator:
             )
         return mentions
 
-    def _listed_exactly(self, concept: Concept, surface: str, lang: str) -> bool:
-        """True when the surface is a listed form (or its inflection) with the same accents."""
-        s = _spelling(surface)
-        for pos, t in enumerate(concept.terms):
-            if t.base_lang != lang:
-                continue
-            if _spelling(t.text) == s:
-                return True
-            for form, _kind in inflections(t.text, t.base_lang):
-                if _spelling(form) == s:
-                    return True
-        return False
+    def _profile(self, concept: Concept, term_pos: int, kind: str, doc_lang: str, target_lang: str,
+                 to: str | None) -> tuple:
+        """Return what a mention's flags, canonical form and suggestion need, but its own spelling.
+
+        ``(form, its spelling, that without accents, flags that do not depend on the
+        spelling, canonical term, canonical term inflected, suggestion)``: computed once
+        per concept, term, form and languages.
+        """
+        pkey = ("profile", concept.id, term_pos, kind, doc_lang, to)
+        found = self._memo.get(pkey)
+        if found is not None:
+            return found
+        term = concept.terms[term_pos]
+        lang = term.base_lang
+        form = self._form(concept, term_pos, kind)
+        want = _spelling(form)
+        fixed = []
+        if term.status == "deprecated":
+            fixed.append("deprecated")
+        if lang != doc_lang and not self._neutral(concept, term):
+            fixed.append("untranslated")
+        canonical_term = self._canonical_term(concept, term, doc_lang if lang == doc_lang else lang)
+        inflected = self._inflect_like(canonical_term, kind) if canonical_term else form
+        suggestion = self._suggest(concept, term, kind, target_lang, to)
+        found = self._memo[pkey] = (form, want, strip_accents(want), tuple(fixed), canonical_term, inflected,
+                                    suggestion)
+        return found
+
+    def _listed_spellings(self, concept: Concept, lang: str) -> frozenset[str]:
+        """Return the spellings (:func:`_spelling`) of the listed forms and their inflections in ``lang``.
+
+        A mention spelt as one of these has the accents of a listed form: no accent flag.
+        """
+        key = ("listed", concept.id, lang)
+        found = self._memo.get(key)
+        if found is None:
+            spellings = set()
+            for t in concept.terms:
+                if t.base_lang == lang:
+                    spellings.add(_spelling(t.text))
+                    spellings.update(_spelling(form) for form, _kind in inflections(t.text, t.base_lang))
+            found = self._memo[key] = frozenset(spellings)
+        return found
 
     @staticmethod
     def _canonical_term(concept: Concept, term: Term, lang: str) -> Term | None:
