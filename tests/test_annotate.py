@@ -399,3 +399,44 @@ def test_a_common_noun_with_an_extra_accent_is_another_word():
     ]))
     doc = annot.annotate("La Marina decomisó armas; el decomiso y el trafico de armas.", lang="es")
     assert [(m.text, m.flags) for m in doc.mentions] == [("decomiso", ()), ("trafico de armas", ("accent",))]
+
+
+def _probe_and_automaton(annotator, text):
+    from termbank.annotate import _scan_text
+    from termbank.normalize import fold_with_offsets
+
+    scan = _scan_text(fold_with_offsets(text).text)
+    return annotator._probe(scan), list(annotator.automaton.iter(scan))
+
+
+@given(st.lists(st.sampled_from(["de", "la", "Secretaría", "Defensa", "Nacional", "EE. UU.", "U.S.", "TCOs", "SEDENA",
+                                 "Tte. Gral.", "general", "(", ")", "'s", ", ", " ", "\n", "¿", "?", "1.º", "batallón",
+                                 "Estados", "Unidos", "Army", "Navy", "—", "x"]), max_size=40).map(" ".join))
+@settings(max_examples=200, deadline=None)
+def test_probe_finds_what_the_automaton_finds(text):
+    probe, automaton = _probe_and_automaton(shipped(), text)
+    assert probe == automaton
+
+
+def test_probe_on_real_articles():
+    paths = sorted(ARTICLES.glob("*.txt")) + sorted((ARTICLES.parent.parent.parent / "examples").glob("*.txt"))
+    assert len(paths) >= 4
+    for path in paths:
+        probe, automaton = _probe_and_automaton(shipped(), path.read_text(encoding="utf-8"))
+        assert probe == automaton and len(probe) > 50
+
+
+def test_cached_annotator_loads_its_automaton_only_for_long_texts():
+    import pickle
+
+    from termbank import annotate
+
+    fresh = shipped()
+    loaded = pickle.loads(pickle.dumps(fresh))
+    article = (ARTICLES / "ejercicio_naval.es.txt").read_text(encoding="utf-8")
+    assert loaded._automaton is None
+    assert mentions(loaded, article) == mentions(fresh, article)
+    assert loaded._automaton is None  # found by the sorted words
+    long_text = article * (annotate._PROBE_MAX // len(article) + 1)
+    assert mentions(loaded, long_text) == mentions(fresh, long_text)
+    assert loaded._automaton is not None

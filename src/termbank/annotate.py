@@ -12,12 +12,16 @@ original string: ``source[m.start:m.end] == m.text``.
 from __future__ import annotations
 
 import gc
+import pickle
 import re
 import unicodedata
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 import ahocorasick
 
@@ -73,8 +77,13 @@ _NOT_ALNUM = re.compile(r"[\W_]")
 _GAP = "\x00"
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _SCAN_TABLE: list[str] = []  # code point (below 0x10000) -> itself or _GAP; built on first use
+_GAPS = re.compile(_GAP)
 # Bumped whenever the automaton's keys or values change meaning: older caches are rebuilt.
-_SCAN_VERSION = 4
+_SCAN_VERSION = 5
+# Texts searched without the automaton (see Annotator._hits): each at most _PROBE_MAX
+# characters, at most _PROBE_BUDGET in all before the automaton is loaded.
+_PROBE_MAX = 20_000
+_PROBE_BUDGET = 60_000
 # Distinct (key, surface, ...) outcomes remembered across documents before starting over.
 _MEMO_MAX = 200_000
 
@@ -152,6 +161,43 @@ def detect_language(text: str) -> str:
     if any(c in text[:20000] for c in "ñ¿¡"):
         counts["es"] += 2
     return "es" if counts["es"] > counts["en"] else "en"
+
+
+class _SortedWords:
+    """Scanned words and their automaton values, sorted and packed into one string.
+
+    Searched by bisection without building a string per word: unpickled in milliseconds
+    where a dict of 400,000 words takes a tenth of a second.
+
+    >>> g = _GAP
+    >>> w = _SortedWords({g + "us" + g: 36, g + "ee" + g + "uu" + g: 101})
+    >>> w.get(g + "us" + g), w.get(g + "u" + g), w.has_prefix(g + "ee"), w.has_prefix(g + "eu"), len(w)
+    (36, None, True, False, 2)
+    """
+
+    def __init__(self, values: dict[str, int]):
+        words = sorted(values)
+        self.blob = "".join(words)
+        self.offsets = array("q", [0])
+        self.offsets.extend(accumulate(map(len, words)))
+        self.values = array("q", (values[w] for w in words))
+        self.longest = max(map(len, words), default=0)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i: int) -> str:
+        return self.blob[self.offsets[i]:self.offsets[i + 1]]
+
+    def get(self, word: str) -> int | None:
+        i = bisect_left(self, word)
+        if i < len(self.values) and self[i] == word:
+            return self.values[i]
+        return None
+
+    def has_prefix(self, prefix: str) -> bool:
+        i = bisect_left(self, prefix)
+        return i < len(self.values) and self[i].startswith(prefix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,23 +335,44 @@ class Annotator:
                 # An English acronym may go on into a plural -s: "TCOs" (checked per term).
                 word = left + scan + "s" + _GAP
                 words[word].append((key, len(left), True, verify, len(word)))
-        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS, ahocorasick.KEY_STRING)
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS, ahocorasick.KEY_STRING)
         self._special: list[tuple] = []
+        values = {}
         for word, found in words.items():
             key, left, plural, verify, size = found[0]
             if len(found) == 1 and left and size == len(key) + 2 + plural:
-                self.automaton.add_word(word, 16 * len(key) + 8 * (key in upper) + 4 * verify + 2 * plural)
+                value = 16 * len(key) + 8 * (key in upper) + 4 * verify + 2 * plural
             else:
-                self.automaton.add_word(word, 2 * len(self._special) + 1)
+                value = 2 * len(self._special) + 1
                 self._special.append(tuple(found))
-        if len(self.automaton):
-            self.automaton.make_automaton()
+            automaton.add_word(word, value)
+            values[word] = value
+        if len(automaton):
+            automaton.make_automaton()
+        self._automaton = automaton
+        self._automaton_blob = None
+        self._words = _SortedWords(values)
+        self._probed = 0
         self._upper_keys = frozenset(upper)
+
+    @property
+    def automaton(self) -> ahocorasick.Automaton:
+        """The Aho–Corasick automaton of every scanned word, unpickled on first use (see ``_hits``)."""
+        if self._automaton is None:
+            self._automaton = pickle.loads(self._automaton_blob)
+            self._automaton_blob = None
+        return self._automaton
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_memo"] = {}
+        state["_probed"] = 0
         state["index"] = self.index.without_grams()
+        # Pickled on its own, so that loading the cache does not rebuild the automaton's
+        # millions of nodes before it is known to be needed.
+        if self._automaton is not None:
+            state["_automaton_blob"] = pickle.dumps(self._automaton, protocol=pickle.HIGHEST_PROTOCOL)
+        state["_automaton"] = None
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -329,7 +396,7 @@ class Annotator:
         ftext = folded.text
         n = len(ftext)
         out: list[_Candidate] = []
-        if not len(self.automaton):
+        if not len(self._words):
             return out
         memo = self._memo
         if len(memo) > _MEMO_MAX:
@@ -339,7 +406,7 @@ class Annotator:
         special = self._special
         entries = self.index.entries
         upper_keys = self._upper_keys
-        for last, value in self.automaton.iter(_scan_text(ftext)):
+        for last, value in self._hits(_scan_text(ftext)):
             if value & 1:
                 found = special[value >> 1]
             else:
@@ -381,6 +448,43 @@ class Annotator:
                     out.append(_Candidate(ostart, oend + extra, fstart, fend, concept, term, term_pos, kind,
                                           rule, score))
         return out
+
+    def _hits(self, scan: str) -> Iterable[tuple[int, int]]:
+        """Return ``(end, value)`` for every scanned word in ``scan``, as ``automaton.iter`` does.
+
+        Until the automaton is loaded, a small text is searched in the sorted words
+        instead (:meth:`_probe`): a one-sentence article then does not wait for an
+        automaton of millions of nodes to be unpickled (issue 8, start-up). Past
+        ``_PROBE_BUDGET`` characters the automaton is loaded and used.
+        """
+        if self._automaton is None and len(scan) <= _PROBE_MAX and self._probed + len(scan) <= _PROBE_BUDGET:
+            self._probed += len(scan)
+            return self._probe(scan)
+        return self.automaton.iter(scan)
+
+    def _probe(self, scan: str) -> list[tuple[int, int]]:
+        """Return the hits of ``scan`` (see :meth:`_hits`) found by bisection in the sorted words.
+
+        Every scanned word runs from a ``_GAP`` to a ``_GAP``: for each gap that starts a
+        word some scanned word starts with, every later gap within the longest word's reach
+        closes a candidate. Hits come in the automaton's order: by end, longest first.
+        """
+        words = self._words
+        gaps = [m.start() for m in _GAPS.finditer(scan)]
+        longest = words.longest
+        hits = []
+        for i, start in enumerate(gaps[:-1]):
+            # Every scanned word starts with a gap, a first word and a gap (_GAP "de" _GAP "la"...).
+            if not words.has_prefix(scan[start:gaps[i + 1] + 1]):
+                continue
+            for end in gaps[i + 1:]:
+                if end - start >= longest:
+                    break
+                value = words.get(scan[start:end + 1])
+                if value is not None:
+                    hits.append((end, start, value))
+        hits.sort(key=lambda h: (h[0], h[1]))
+        return [(end, value) for end, _start, value in hits]
 
     def _templates(self, key: str, surface: str, doc_lang: str, plural_s: bool, period: bool) -> tuple:
         """Return the candidates a hit on ``key`` written ``surface`` makes, without their offsets.
