@@ -12,7 +12,6 @@ original string: ``source[m.start:m.end] == m.text``.
 from __future__ import annotations
 
 import gc
-import pickle
 import re
 import unicodedata
 from array import array
@@ -350,7 +349,7 @@ class Annotator:
         if len(automaton):
             automaton.make_automaton()
         self._automaton = automaton
-        self._automaton_blob = None
+        self._automaton_args = None
         self._words = _SortedWords(values)
         self._probed = 0
         self._upper_keys = frozenset(upper)
@@ -359,8 +358,8 @@ class Annotator:
     def automaton(self) -> ahocorasick.Automaton:
         """The Aho–Corasick automaton of every scanned word, unpickled on first use (see ``_hits``)."""
         if self._automaton is None:
-            self._automaton = pickle.loads(self._automaton_blob)
-            self._automaton_blob = None
+            self._automaton = ahocorasick.Automaton(*self._automaton_args)
+            self._automaton_args = None
         return self._automaton
 
     def __getstate__(self) -> dict:
@@ -368,10 +367,10 @@ class Annotator:
         state["_memo"] = {}
         state["_probed"] = 0
         state["index"] = self.index.without_grams()
-        # Pickled on its own, so that loading the cache does not rebuild the automaton's
-        # millions of nodes before it is known to be needed.
+        # The automaton's own pickled form (its nodes as bytes), so that loading the cache
+        # does not rebuild its millions of nodes before they are known to be needed.
         if self._automaton is not None:
-            state["_automaton_blob"] = pickle.dumps(self._automaton, protocol=pickle.HIGHEST_PROTOCOL)
+            state["_automaton_args"] = self._automaton.__reduce__()[1]
         state["_automaton"] = None
         return state
 
