@@ -200,3 +200,66 @@ def test_make_concepts_cover_every_term_field():
     used = {f.name for f in fields(Term) for c in make_concepts() for t in c.terms
             if getattr(t, f.name) != f.default}
     assert used == {f.name for f in fields(Term)}
+
+
+# -- streaming (issue 8): entries are read one at a time, errors come out as from a whole tree
+def _entry(cid: str, es: bytes = b' xml:lang="es"') -> bytes:
+    return (f'<conceptEntry id="{cid}">\n<langSec xml:lang="en"><termSec><term>a</term></termSec></langSec>\n'
+            f'<langSec{es.decode()}><termSec><term>b</term></termSec></langSec>\n</conceptEntry>\n').encode()
+
+
+def _tbx(body: bytes, prolog: bytes = b"") -> bytes:
+    return (prolog + b'<tbx xmlns="urn:iso:std:iso:30042:ed-2" type="TBX-Basic"><tbxHeader/><text><body>\n'
+            + body + b"</body><back/></text></tbx>\n")
+
+
+BAD = _entry("c2", es=b"")
+
+
+@pytest.mark.parametrize("data, message", [
+    (_tbx(_entry("c1") + BAD + b"<foo>"), "not well-formed XML: Opening and ending tag mismatch: foo"),
+    (_tbx(_entry("c1") + BAD + b"<foo/>"), "unexpected <foo> in <body>"),
+    (_tbx(_entry("c1") + BAD + _entry("c1")), "<langSec> without xml:lang"),
+    (_tbx(_entry("c1") + _entry("c1") + BAD), "duplicate concept id 'c1'"),
+    (_tbx(_entry("c1") + BAD + _entry("c3").replace(b">a<", b">&nbsp;<"), b'<!DOCTYPE tbx SYSTEM "tbx.dtd">\n'),
+     "entity reference &nbsp; is refused"),
+    (_tbx(_entry("c1"), b'<!DOCTYPE tbx [<!ENTITY e "x">]>\n') + b"<extra/>", "not well-formed XML: Extra content"),
+    (b'<martif xmlns="urn:x"><text><body>' + _entry("c1") + b"</body></text></martif>", "root element <martif> is not TBX"),
+])
+def test_the_first_error_of_the_whole_document_wins(data, message):
+    with pytest.raises(FormatError, match=message):
+        TbxFormat().read(data, "x.tbx")
+
+
+def test_line_numbers_past_65535_are_those_of_the_whole_tree():
+    from termbank.formats.base import parse_xml
+
+    pad = b"\n" * 70_000
+    for body, xpath in [(_entry("c1") + pad + BAD, "//*[local-name()='langSec'][not(@xml:lang)]"),
+                        (_entry("c1") + pad + b"<foo/>" + _entry("c2"), "//*[local-name()='foo']"),
+                        (_entry("c1") + pad + _entry("c2") + b"<foo/>", "//*[local-name()='foo']"),
+                        (_entry("c1") + pad + _entry("c1"), "//*[local-name()='conceptEntry'][2]")]:
+        data = _tbx(body)
+        with pytest.raises(FormatError) as err:
+            TbxFormat().read(data, "x.tbx")
+        assert err.value.line == parse_xml(data, "x.tbx").xpath(xpath)[0].sourceline > 65_535
+
+
+def test_header_back_matter_and_ids_survive_streaming():
+    data = _tbx(_entry("c1") + b"<!-- a comment -->\n" + _entry("c2").replace(b' id="c2"', b' id="2"'))
+    result = TbxFormat().read(data, "x.tbx")
+    assert [c.id for c in result.concepts] == ["c1", "tbx-2"]
+    assert "ignored the back matter" in "\n".join(result.report)
+
+
+def test_xml_stream_keeps_only_what_the_caller_has_not_released():
+    from termbank.formats.base import XmlStream
+
+    stream = XmlStream(b"<r>" + b"<e><f>x</f></e><!-- c -->" * 1000 + b"</r>", "x.xml")
+    seen = 0
+    for event, el in stream:
+        if event == "end" and el.tag == "e":
+            seen += 1
+            stream.release(el)
+    assert seen == 1000 and len(stream.root) == 2  # the last <e>, emptied, and the comment after it
+    assert len(stream.root[0]) == 0

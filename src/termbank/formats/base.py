@@ -9,10 +9,11 @@ and declares ``name``, ``extensions`` and ``kind``. Readers are pure: bytes in,
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
@@ -33,6 +34,7 @@ __all__ = [
     "scan_text",
     "collapse",
     "parse_xml",
+    "XmlStream",
     "xml_root_name",
     "is_xml_id",
     "slug",
@@ -210,23 +212,20 @@ def xml_root_name(head: bytes) -> str | None:
     return m.group(2) if m else None
 
 
+# No entity substitution, no network, no DTD loading, default size limits: the parser never
+# fetches or expands anything the file asks for. Shared by parse_xml and XmlStream.
+_PARSER_OPTIONS = {
+    "resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+    "dtd_validation": False, "remove_blank_text": False, "collect_ids": False,
+}
+
+
 def _xml_parser() -> etree.XMLParser:
-    # No entity substitution, no network, no DTD loading, default size limits: the
-    # parser never fetches or expands anything the file asks for.
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        dtd_validation=False, remove_blank_text=False, collect_ids=False,
-    )
+    return etree.XMLParser(**_PARSER_OPTIONS)
 
 
-def parse_xml(data: bytes, filename: str) -> etree._Element:
-    """Return the root element of an XML document parsed safely.
-
-    Refused with :class:`FormatError`: empty input, NUL bytes without a UTF-16/32
-    byte-order mark (XML 1.0 appendix F: UTF-16 needs a BOM), anything not
-    well-formed, and any DOCTYPE that declares entities (entity expansion, e.g.
-    "billion laughs", and external entities such as ``file:///etc/passwd``).
-    """
+def _check_xml_bytes(data: bytes, filename: str) -> None:
+    """Refuse empty input and NUL bytes without a UTF-16/32 byte-order mark."""
     if not data or not data.strip():
         raise FormatError("empty file", filename, 1)
     enc, _ = bom_encoding(data)
@@ -236,29 +235,149 @@ def parse_xml(data: bytes, filename: str) -> etree._Element:
             raise FormatError(
                 "NUL byte: binary data, or UTF-16 without a byte-order mark (XML 1.0 requires one)",
                 filename, _line_at(data, nul))
-    try:
-        root = etree.fromstring(data, _xml_parser())
-    except etree.XMLSyntaxError as exc:
-        msg = exc.msg or str(exc)
-        if "ntit" in msg:  # "Entity 'x' not defined", "Detected an entity reference loop"
-            msg = f"entity references are refused: {msg}"
-        raise FormatError(f"not well-formed XML: {msg}", filename, exc.lineno or None) from None
-    except (ValueError, etree.LxmlError) as exc:  # e.g. an unsupported declared encoding
-        raise FormatError(f"cannot parse XML: {exc}", filename, 1) from None
-    if root is None:
-        raise FormatError("no root element", filename, 1)
+
+
+def _syntax_error(msg: str, line: int | None, filename: str) -> FormatError:
+    if "ntit" in msg:  # "Entity 'x' not defined", "Detected an entity reference loop"
+        msg = f"entity references are refused: {msg}"
+    return FormatError(f"not well-formed XML: {msg}", filename, line or None)
+
+
+def _dtd_error(root: etree._Element, data: bytes, filename: str) -> FormatError | None:
+    """Return the refusal of a DOCTYPE that declares entities, else None."""
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None:
         entities = list(dtd.iterentities())
         if entities:
             names = ", ".join(sorted({e.name for e in entities})[:5])
-            raise FormatError(
+            return FormatError(
                 f"the DOCTYPE declares entities ({names}); entity declarations are refused "
                 "(entity expansion and external entities are not allowed)",
                 filename, _doctype_line(data))
+    return None
+
+
+def parse_xml(data: bytes, filename: str) -> etree._Element:
+    """Return the root element of an XML document parsed safely.
+
+    Refused with :class:`FormatError`: empty input, NUL bytes without a UTF-16/32
+    byte-order mark (XML 1.0 appendix F: UTF-16 needs a BOM), anything not
+    well-formed, and any DOCTYPE that declares entities (entity expansion, e.g.
+    "billion laughs", and external entities such as ``file:///etc/passwd``).
+    :class:`XmlStream` reads a document the same way without keeping the whole tree.
+    """
+    _check_xml_bytes(data, filename)
+    try:
+        root = etree.fromstring(data, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc.msg or str(exc), exc.lineno, filename) from None
+    except (ValueError, etree.LxmlError) as exc:  # e.g. an unsupported declared encoding
+        raise FormatError(f"cannot parse XML: {exc}", filename, 1) from None
+    if root is None:
+        raise FormatError("no root element", filename, 1)
+    refused = _dtd_error(root, data, filename)
+    if refused is not None:
+        raise refused
     for node in root.iter(etree.Entity):
         raise FormatError(f"entity reference {node.text} is refused", filename, node.sourceline)
     return root
+
+
+class XmlStream:
+    """The ``("start" | "end", element)`` events of an XML document parsed safely, as a stream.
+
+    The parser settings are those of :func:`parse_xml` (``lxml.etree.iterparse``), and so
+    are the refusals and their order: a well-formedness error anywhere in the file wins,
+    then a DOCTYPE declaring entities, then the first entity reference. A syntax error is
+    raised where the parser meets it, the other two once the last event has been read, so
+    a caller that holds back its own errors until the loop ends reports what parse_xml
+    would. After one of them (or :meth:`skip`) no more events are yielded, but the rest
+    of the file is still parsed and freed.
+
+    The caller hands each element it is done with to :meth:`release`: reading a file
+    then costs one entry at a time instead of the whole tree, about nine times the file
+    size (issue 8).
+    """
+
+    def __init__(self, data: bytes, filename: str):
+        _check_xml_bytes(data, filename)
+        self.data = data
+        self.filename = filename
+        self.root: etree._Element | None = None
+        self._refused: FormatError | None = None
+        self._entity: tuple[int, str, int | None] | None = None  # line to compare, text, line
+        self._watch = False  # a DOCTYPE: undeclared entity references may stay in the tree
+        self._skipping = False
+
+    def __iter__(self) -> Iterator[tuple[str, etree._Element]]:
+        events = etree.iterparse(io.BytesIO(self.data), events=("start", "end"), **_PARSER_OPTIONS)
+        try:
+            for event, el in events:
+                if self.root is None:
+                    self._begin(el)
+                if not self._skipping:
+                    yield event, el
+                elif event == "end":
+                    self.release(el)
+        except etree.XMLSyntaxError as exc:
+            raise self._syntax_error(exc) from None
+        except (ValueError, etree.LxmlError) as exc:
+            raise FormatError(f"cannot parse XML: {exc}", self.filename, 1) from None
+        if self.root is None:
+            raise FormatError("no root element", self.filename, 1)
+        if self._refused is not None:
+            raise self._refused
+        if self._watch:
+            self._look(self.root.iter(etree.Entity))
+        if self._entity is not None:
+            _, text, line = self._entity
+            raise FormatError(f"entity reference {text} is refused", self.filename, line)
+
+    def skip(self) -> None:
+        """Yield no more events: the caller has its answer unless the rest of the file is refused."""
+        self._skipping = True
+
+    def release(self, el: etree._Element) -> None:
+        """Free ``el`` (its attributes, text and children) and drop the siblings before it."""
+        if self._watch:
+            self._look(el.iter(etree.Entity))
+        # The tail stays: libxml2 stores line numbers above 65535 on text nodes only, and
+        # finds an empty element's line from its neighbours (xmlGetLineNo).
+        el.clear(keep_tail=True)
+        parent = el.getparent()
+        while parent is not None and el.getprevious() is not None:
+            first = parent[0]
+            if self._watch and first.tag is etree.Entity:
+                self._look((first,))
+            del parent[0]
+
+    def _begin(self, root: etree._Element) -> None:
+        self.root = root
+        # The DOCTYPE has been read by the time the root element starts.
+        self._watch = root.getroottree().docinfo.internalDTD is not None
+        self._refused = _dtd_error(root, self.data, self.filename)
+        if self._refused is not None:
+            self._skipping = True
+
+    def _look(self, entities: Iterable[etree._Entity]) -> None:
+        # Parsing order is not document order (a child's reference is seen before an
+        # earlier one in its parent), so the lowest line wins, as root.iter() would find it.
+        for node in entities:
+            if self._entity is None or (node.sourceline or 0) < self._entity[0]:
+                self._entity = (node.sourceline or 0, node.text, node.sourceline)
+            self._skipping = True
+            return
+
+    def _syntax_error(self, exc: etree.XMLSyntaxError) -> FormatError:
+        msg, line = exc.msg or str(exc), exc.lineno
+        if not line:
+            # The incremental parser can report "no element found" at line 0 for an error
+            # that its log holds with a line ("Entity 'x' not defined"): use the log.
+            for entry in reversed(exc.error_log):
+                if entry.level >= etree.ErrorLevels.ERROR and entry.line:
+                    msg, line = f"{entry.message}, line {entry.line}, column {entry.column}", entry.line
+                    break
+        return _syntax_error(msg, line, self.filename)
 
 
 def _doctype_line(data: bytes) -> int | None:

@@ -72,13 +72,13 @@ from .base import (
     Format,
     LanguageTags,
     ReadResult,
+    XmlStream,
     collapse,
     concept_id_from,
     count,
     counted,
     default_statuses,
     is_xml_id,
-    parse_xml,
     require_languages,
     slug,
     unique_id,
@@ -120,12 +120,15 @@ _POS_BASIC = {"adjective", "noun", "other", "verb", "adverb"}
 _TERM_NOTE_KEYS = {"case_sensitive", "match", "pos", "number", "usage", "note"}
 
 
+# String operations rather than etree.QName, which raises ValueError on a name such as
+# ":x": the streaming parser reports that namespace error only at the end of the file.
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
+    return el.tag.rpartition("}")[2]
 
 
 def _ns(el: etree._Element) -> str | None:
-    return etree.QName(el).namespace
+    tag = el.tag
+    return tag[1:tag.index("}")] if tag[:1] == "{" else None
 
 
 def _text(el: etree._Element) -> str:
@@ -173,11 +176,16 @@ class _TermAcc:
     notes: list[str] = field(default_factory=list)
 
 
+# How early a reader error would be met in a whole tree: the root element, then what
+# <body> holds, then the entries in document order. The streaming reader holds back the
+# first error it meets and lets only an earlier-ranked one replace it.
+_ROOT_RANK, _BODY_RANK, _ENTRY_RANK = 0, 1, 2
+
+
 class _Reader:
-    def __init__(self, filename: str, root: etree._Element, min_languages: int = 2):
+    def __init__(self, filename: str, min_languages: int = 2):
         self.filename = filename
         self.min_languages = min_languages
-        self.root = root
         self.langs = LanguageTags(filename)
         self.mapped: Counter = Counter()
         self.kept: Counter = Counter()
@@ -189,13 +197,88 @@ class _Reader:
         self.generated = 0
         self.v3 = True
         self.core_ns: str | None = TBX_NS
+        self.dialect = ""
+        self.prefix = "tbx"
+        self.back = False
+        self.error: FormatError | None = None
+        self.error_rank = _ENTRY_RANK
 
     def fail(self, message: str, el: etree._Element | None = None) -> FormatError:
         return FormatError(message, self.filename, el.sourceline if el is not None else None)
 
+    def hold(self, error: FormatError, rank: int, stream: XmlStream) -> None:
+        """Keep ``error`` unless one of an earlier rank is held; after a root or body error
+        no later entry can change the answer, so the stream stops yielding."""
+        if self.error is None or rank < self.error_rank:
+            self.error, self.error_rank = error, rank
+        if rank < _ENTRY_RANK:
+            stream.skip()
+
     # -- document ------------------------------------------------------------------
-    def read(self) -> ReadResult:
-        root = self.root
+    def read(self, data: bytes) -> ReadResult:
+        """Return the concepts of a TBX document, streamed one entry at a time (issue 8).
+
+        Each entry is freed once it is a Concept, so memory holds the concepts and one
+        entry, not the tree. Errors are raised after the last event, so that a
+        well-formedness error or a refused entity later in the file still wins, as when
+        the whole document was parsed first.
+        """
+        stream = XmlStream(data, self.filename)
+        concepts: list[Concept] = []
+        pending_ids: list[int] = []
+        seen: dict[str, int] = {}
+        entries = 0
+        depth = 0
+        text_seen = body_seen = in_text = in_body = False  # the first <text> in the root, the first <body> in it
+        root_line = body_line = None
+        for event, el in stream:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root_line = el.sourceline
+                    try:
+                        self.start(el)
+                    except FormatError as exc:
+                        self.hold(exc, _ROOT_RANK, stream)
+                elif depth == 2 and not text_seen and _local(el) == "text":
+                    text_seen = in_text = True
+                elif depth == 3 and in_text:
+                    name = _local(el)
+                    if name == "body" and not body_seen:
+                        body_seen = in_body = True
+                        body_line = el.sourceline
+                    elif name == "back":
+                        self.back = True
+                continue
+            if in_body and depth > 4:  # inside an entry: read and freed with the entry
+                depth -= 1
+                continue
+            if depth == 4 and in_body:
+                entries += self.body_child(el, stream, concepts, pending_ids, seen)
+            elif depth == 3 and in_body:
+                in_body = False
+            elif depth == 2 and in_text:
+                in_text = False
+            depth -= 1
+            stream.release(el)
+        if self.error is not None:
+            raise self.error
+        if not body_seen:
+            raise FormatError("no <text><body> element: not a TBX termbase", self.filename, root_line)
+        if not entries:
+            raise FormatError("no concept entries (conceptEntry / termEntry) in <body>", self.filename, body_line)
+
+        taken = set(seen)
+        for i in pending_ids:
+            c = concepts[i]
+            first = next((t for t in c.terms if t.base_lang == "en"), c.terms[0])
+            concepts[i] = Concept(**{**_fields(c), "id": unique_id(slug(first.text) or "concept", taken)})
+            self.generated += 1
+        require_languages(concepts, self.filename, body_line, self.min_languages)
+        return ReadResult(concepts=concepts, report=self.summary(concepts), format="tbx")
+
+    def start(self, root: etree._Element) -> None:
+        """Tell TBX v3 from TBX 2008 by the root element (its attributes are read at its start)."""
         name, ns = _local(root), _ns(root)
         if name == "tbx" and ns in (TBX_NS, None):
             self.v3, self.core_ns = True, ns
@@ -203,51 +286,33 @@ class _Reader:
             self.v3, self.core_ns = False, None
         else:
             raise self.fail(f"root element <{name}> is not TBX (expected <tbx> or <martif>)", root)
-        dialect = root.get("type") or ("TBX" if not self.v3 else "")
-        prefix = "iate" if "iate" in dialect.lower() else "tbx"
-        text = self._child(root, "text")
-        body = self._child(text, "body") if text is not None else None
-        if body is None:
-            raise self.fail("no <text><body> element: not a TBX termbase", root)
-        entries = []
-        for ch in _elements(body):
-            if _local(ch) in _ENTRY and _ns(ch) == self.core_ns:
-                entries.append(ch)
-            else:
-                raise self.fail(f"unexpected <{_local(ch)}> in <body>: TBX (ISO 30042) allows only "
-                                f"{'conceptEntry' if self.v3 else 'termEntry'} there", ch)
-        if not entries:
-            raise self.fail("no concept entries (conceptEntry / termEntry) in <body>", body)
+        self.dialect = root.get("type") or ("TBX" if not self.v3 else "")
+        self.prefix = "iate" if "iate" in self.dialect.lower() else "tbx"
 
-        concepts: list[tuple[Concept, etree._Element]] = []
-        pending_ids: list[int] = []
-        seen: dict[str, int] = {}
-        for el in entries:
-            concept = self.entry(el, prefix)
+    def body_child(self, el: etree._Element, stream: XmlStream, concepts: list[Concept],
+                   pending_ids: list[int], seen: dict[str, int]) -> int:
+        """Read one child of <body> into ``concepts``; return 1 if it is an entry."""
+        if not (_local(el) in _ENTRY and _ns(el) == self.core_ns):
+            self.hold(self.fail(f"unexpected <{_local(el)}> in <body>: TBX (ISO 30042) allows only "
+                                f"{'conceptEntry' if self.v3 else 'termEntry'} there", el), _BODY_RANK, stream)
+            return 0
+        if self.error is not None:  # an earlier entry failed: only what <body> holds still matters
+            return 1
+        try:
+            concept = self.entry(el, self.prefix)
             if concept.id:
                 if concept.id in seen:
                     raise self.fail(f"duplicate concept id {concept.id!r} (first at line {seen[concept.id]})", el)
                 seen[concept.id] = el.sourceline or 0
             else:
                 pending_ids.append(len(concepts))
-            concepts.append((concept, el))
-        taken = set(seen)
-        out = [c for c, _ in concepts]
-        for i in pending_ids:
-            c = out[i]
-            first = next((t for t in c.terms if t.base_lang == "en"), c.terms[0])
-            out[i] = Concept(**{**_fields(c), "id": unique_id(slug(first.text) or "concept", taken)})
-            self.generated += 1
-        require_languages(out, self.filename, body.sourceline, self.min_languages)
-        return ReadResult(concepts=out, report=self.summary(out, dialect), format="tbx")
+            concepts.append(concept)
+        except FormatError as exc:
+            self.hold(exc, _ENTRY_RANK, stream)
+        return 1
 
-    def _child(self, el: etree._Element, name: str) -> etree._Element | None:
-        for ch in _elements(el):
-            if _local(ch) == name:
-                return ch
-        return None
-
-    def summary(self, concepts: list[Concept], dialect: str) -> list[str]:
+    def summary(self, concepts: list[Concept]) -> list[str]:
+        dialect = self.dialect
         langs = Counter(t.lang for c in concepts for t in c.terms)
         n_terms = sum(langs.values())
         version = "TBX v3" if self.v3 else "TBX 2008 (martif)"
@@ -276,8 +341,7 @@ class _Reader:
                          "dates became the created/updated dates")
         if self.bad_dates:
             lines.append(f"ignored {count(self.bad_dates, 'unreadable date')}")
-        text = self._child(self.root, "text")
-        if text is not None and self._child(text, "back") is not None:
+        if self.back:
             lines.append("ignored the back matter (<back>: reference lists for transactions)")
         lines.extend(self.langs.report)
         return lines
@@ -629,8 +693,7 @@ class TbxFormat(Format):
     def read(self, data: bytes, filename: str = "<input>", *, min_languages: int = 2,
              **options) -> ReadResult:
         """Return the concepts of a TBX file (see the module docstring for the mapping)."""
-        root = parse_xml(data, filename)
-        return _Reader(filename, root, min_languages).read()
+        return _Reader(filename, min_languages).read(data)
 
     def write(self, items: Iterable[Concept], *, title: str = "termbank glossary", lang: str = "en",
               report: list[str] | None = None, **options) -> bytes:
