@@ -14,9 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from unidecode import unidecode
-
-from . import cache, glossary
+from . import cache
 from .config import choose_database, current_author
 from .errors import FormatError, NotFound, UsageError
 from .langs import base_language, validate_tag
@@ -30,7 +28,9 @@ from .model import (
     concept_as_dict,
     replace,
 )
-from .store import repo
+
+# SQLAlchemy (through store.repo) is imported by the functions that use a session, not
+# here: a lookup or annotate whose index is cached never opens one (issue 8).
 from .store.db import Store, open_store
 
 __all__ = [
@@ -83,6 +83,9 @@ def open_database(db: str | None = None, *, create: bool = False) -> Store:
 
 def load_shipped(store: Store, author: str | None = None) -> dict[str, int]:
     """Load the shipped glossaries (idempotent) and return counts of added/updated/unchanged."""
+    from . import glossary
+    from .store import repo
+
     concepts = glossary.load_shipped()
     who = current_author(author)
     result = {"added": 0, "updated": 0, "unchanged": 0}
@@ -106,6 +109,8 @@ def init(store: Store, *, empty: bool = False, author: str | None = None) -> dic
 
 def stats(store: Store) -> dict:
     """Return ``{"concepts", "terms", "tm_units", ...}`` (SPEC: stats --json)."""
+    from .store import repo
+
     with store.read() as session:
         out = repo.counts(session)
         out["revision"] = list(repo.revision(session))
@@ -121,6 +126,8 @@ def term_index(store: Store):
     rev = store.revision()
 
     def build():
+        from .store import repo  # only on a cache miss: a hit needs no SQLAlchemy
+
         with store.read() as session:
             return TermIndex.build(repo.iter_concepts(session))
 
@@ -262,6 +269,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     counts and the reader's report.
     """
     from .formats import read_file
+    from .store import repo
 
     result = read_file(path, format, **{k: v for k, v in options.items() if v is not None})
     who = current_author(author)
@@ -297,6 +305,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
 def export_data(store: Store, *, format: str = "tbx", category: str | None = None, **options) -> bytes:
     """Return the termbase (or, for TMX, the translation memory) in a file format."""
     from .formats import get_format
+    from .store import repo
 
     fmt = get_format(format)
     if not fmt.can_write():
@@ -355,6 +364,8 @@ def make_concept_id(text: str, taken) -> str:
     >>> make_concept_id("Secretaría de la Defensa Nacional", lambda i: False)
     'secretaria-de-la-defensa-nacional'
     """
+    from unidecode import unidecode
+
     base = re.sub(r"[^a-z0-9]+", "-", unidecode(text).lower()).strip("-")[:60] or "concept"
     if not base[0].isalpha():
         base = "c-" + base
@@ -373,6 +384,8 @@ def add(store: Store, terms: list[Term], *, concept_id: str | None = None, categ
         subject: str | None = None, definition: str | None = None, note: str | None = None,
         source: str | None = None, author: str | None = None, explicit_status: set[int] = frozenset()) -> Concept:
     """Add a new concept with its terms and return it as stored."""
+    from .store import repo
+
     _check_category(category)
     if not terms:
         raise UsageError("a concept needs at least one term (--en, --es or --term)")
@@ -394,6 +407,8 @@ def add(store: Store, terms: list[Term], *, concept_id: str | None = None, categ
 
 def show(store: Store, concept_id: str, *, with_history: bool = False) -> dict:
     """Return a concept as a dict (with version and timestamps, and optionally its history)."""
+    from .store import repo
+
     with store.read() as session:
         concept = repo.require_concept(session, concept_id)
         out = concept_as_dict(concept, with_meta=True)
@@ -417,6 +432,8 @@ def edit(store: Store, concept_id: str, *, category: str | None = None, subject:
          add_terms: list[Term] = (), remove_terms: list[str] = (), set_status: list[str] = (),
          set_match: list[str] = (), if_version: int | None = None, author: str | None = None) -> Concept:
     """Change a concept and return the new version; refuse when ``if_version`` is stale."""
+    from .store import repo
+
     if category is not None:
         _check_category(category)
     who = current_author(author)
@@ -447,6 +464,8 @@ def edit(store: Store, concept_id: str, *, category: str | None = None, subject:
 
 def remove(store: Store, concept_id: str, *, author: str | None = None) -> Concept:
     """Remove a concept (its history is kept) and return what was removed."""
+    from .store import repo
+
     who = current_author(author)
     return store.run_write(lambda session: repo.remove_concept(session, concept_id, who))
 
@@ -495,6 +514,7 @@ def tm_add(store: Store, source: str, target: str, *, from_lang: str | None = No
     target is in the other language, tagged ``to`` when that names a locale of it.
     """
     from .model import TMUnit
+    from .store import repo
 
     source, target = unicodedata.normalize("NFC", source).strip(), unicodedata.normalize("NFC", target).strip()
     if not source or not target:
@@ -531,6 +551,7 @@ def tm_search(store: Store, text: str, *, from_lang: str | None = None, min_scor
     their Spanish side.
     """
     from . import memory
+    from .store import repo
     from .tm import diff, format_diff
 
     text = unicodedata.normalize("NFC", text).strip()
@@ -564,6 +585,7 @@ def tm_concordance(store: Store, phrase: str, *, from_lang: str | None = None, l
     the text that contains the phrase and ``spans`` its ``[start, end]`` offsets there.
     """
     from . import memory
+    from .store import repo
     from .tm import find_phrase, highlight
 
     phrase = unicodedata.normalize("NFC", phrase).strip()
@@ -616,6 +638,7 @@ def tm_align(store: Store, en_file: str, es_file: str, *, dry_run: bool = False,
     from .articles import read_article
     from .model import TMUnit
     from .segment import paragraph_numbers
+    from .store import repo
 
     if not 0 <= min_confidence <= 1:
         raise UsageError("--min-confidence must be between 0 and 1")
@@ -665,6 +688,7 @@ def tm_pretranslate(store: Store, path: str, *, lang: str = "auto", to: str | No
     """
     from . import memory
     from .articles import read_article
+    from .store import repo
     from .tm import diff, format_diff
 
     if not 0 <= min_score <= 100:
@@ -704,6 +728,8 @@ def tm_pretranslate(store: Store, path: str, *, lang: str = "auto", to: str | No
 
 def tm_remove(store: Store, unit_id: str) -> dict:
     """Remove a translation unit and return what was removed."""
+    from .store import repo
+
     unit = store.run_write(lambda session: repo.remove_unit(session, unit_id))
     return {"id": unit.id, "source": unit.source, "target": unit.target, "source_lang": unit.source_lang,
             "target_lang": unit.target_lang, "origin": unit.origin}
@@ -712,6 +738,7 @@ def tm_remove(store: Store, unit_id: str) -> dict:
 def tm_stats(store: Store) -> dict:
     """Return the memory's figures: units, language pairs, and the state of each side's index."""
     from . import memory
+    from .store import repo
 
     with store.read() as session:
         units, last_id, _ = repo.unit_stats(session)

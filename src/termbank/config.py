@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from platformdirs import user_data_dir
 
 from .errors import ConfigError
 
@@ -28,7 +25,12 @@ class DatabaseChoice:
 
 def default_database_path() -> Path:
     """Return the path of the default SQLite file (``TERMBANK_DATA_DIR`` overrides the folder)."""
-    folder = os.environ.get(ENV_DATA_DIR) or user_data_dir("termbank", appauthor=False)
+    folder = os.environ.get(ENV_DATA_DIR)
+    if not folder:
+        # Imported only when needed (issue 8: start-up time).
+        from platformdirs import user_data_dir
+
+        folder = user_data_dir("termbank", appauthor=False)
     return Path(folder) / "termbank.db"
 
 
@@ -72,6 +74,8 @@ def current_author(explicit: str | None = None) -> str:
     env = os.environ.get("TERMBANK_AUTHOR")
     if env:
         return env
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

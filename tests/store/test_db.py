@@ -112,3 +112,34 @@ def test_schema_is_created_by_the_migrations_and_reopening_writes_nothing(db_url
         assert store.revision() == before
     finally:
         store.dispose()
+
+
+def test_a_current_sqlite_file_is_opened_and_read_without_an_engine(tmp_path):
+    """Issue 8: opening and reading the revision of a current file need no SQLAlchemy engine."""
+    from termbank.model import Concept, Term
+    from termbank.store import repo
+
+    url = f"sqlite:///{tmp_path / 'termbank.db'}"
+    open_store(url).dispose()  # creates the schema
+    store = open_store(url, create=False)
+    try:
+        assert store._engines is None
+        assert store.revision() == (0, 0)
+        assert store._engines is None
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["termbank.db"]  # no -wal or -shm left
+        store.run_write(lambda s: repo.add_concept(s, Concept(id="tank", terms=(Term("en", "tank"),)), "ana"))
+        with store.read() as s:
+            expected = repo.revision(s)
+        assert expected != (0, 0) and store.revision() == expected
+    finally:
+        store.dispose()
+
+
+def test_a_sqlite_url_sqlalchemy_must_parse_still_works(tmp_path):
+    url = f"sqlite:///{tmp_path / 'a%20b.db'}"  # SQLAlchemy unquotes the path
+    store = open_store(url)
+    try:
+        assert store.sqlite_path == tmp_path / "a b.db" and store.sqlite_path.exists()
+        assert store.is_current() and store.revision() == (0, 0)
+    finally:
+        store.dispose()

@@ -6,29 +6,32 @@ SQLite gets foreign keys, WAL and a busy timeout, and write transactions start w
 ``BEGIN IMMEDIATE`` so two writers queue instead of failing with "database is locked"
 when a reader upgrades to a writer. Short write transactions are retried on lock and
 serialization errors (issue 7).
+
+Importing SQLAlchemy takes 0.2 s, half of a warm ``lookup`` (issue 8), so this module
+imports it only where it is used. A SQLite store makes its engines on the first session;
+until then :func:`open_store` and :meth:`Store.revision` read a file whose schema is
+current with the standard library's ``sqlite3``, and a command whose compiled index is
+cached never needs SQLAlchemy at all.
 """
 
 from __future__ import annotations
 
-import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
-
-from sqlalchemy import create_engine, event, inspect, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, ProgrammingError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ..config import redact_url
 from ..errors import StoreError
-from .models import RevisionRow
 
-__all__ = ["Store", "open_store", "head_revision", "MIGRATIONS_DIR", "HEAD_REVISION"]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Store", "open_store", "head_revision", "MIGRATIONS_DIR", "HEAD_REVISION"]  # noqa: F822 (module __getattr__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -55,6 +58,8 @@ def _is_retryable(exc: BaseException) -> bool:
     edit without ``--if-version``) whose row another writer changed first: run again, it
     starts from the new version. Versioned edits turn it into ConflictError instead.
     """
+    from sqlalchemy.orm.exc import StaleDataError
+
     if isinstance(exc, StaleDataError):
         return True
     orig = getattr(exc, "orig", exc)
@@ -66,39 +71,110 @@ def _is_retryable(exc: BaseException) -> bool:
 
 def _is_bug(exc: BaseException) -> bool:
     """Return True for errors in termbank's own SQL or data: they keep their traceback."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
     return isinstance(exc, (IntegrityError, ProgrammingError))
 
 
+# A plain ``sqlite:///PATH`` URL, whose database SQLAlchemy's ``make_url`` reads as PATH
+# itself. Anything else (a query string, %-escapes, ``:memory:``, a ``file:`` URI, other
+# databases) is parsed by SQLAlchemy.
+_PLAIN_SQLITE_URL = re.compile(r"sqlite(?:\+pysqlite)?:///(?P<path>[^?%\x00-\x1f]+)")
+
+
+def _plain_sqlite_path(url: str) -> Path | None:
+    """Return the file of a plain ``sqlite:///PATH`` URL, or None for any other URL.
+
+    >>> _plain_sqlite_path("sqlite:///data/termbank.db").as_posix()
+    'data/termbank.db'
+    >>> _plain_sqlite_path("sqlite:///x.db?mode=ro") is None, _plain_sqlite_path("sqlite:///:memory:") is None
+    (True, True)
+    """
+    m = _PLAIN_SQLITE_URL.fullmatch(url)
+    if m is None or m["path"] == ":memory:" or m["path"].startswith("file:"):
+        return None
+    return Path(m["path"])
+
+
+class _Engines(NamedTuple):
+    engine: Engine
+    write_engine: Engine
+    read: sessionmaker
+    write: sessionmaker
+
+
 class Store:
-    """An opened database: engines for reading and writing, and schema management."""
+    """An opened database: engines for reading and writing, and schema management.
+
+    The engines of a SQLite store are made on first use (issue 8); a PostgreSQL store
+    makes them at once, so a missing driver is reported when the store is opened.
+    """
 
     def __init__(self, url: str, *, echo: bool = False):
         self.url = url
         self.safe_url = redact_url(url)
+        self.echo = echo
+        self.sqlite_path = _plain_sqlite_path(url)
+        self.dialect = "sqlite"
+        if self.sqlite_path is None:
+            self._parse_url()
+        self._engines: _Engines | None = None
+        self._engines_lock = threading.Lock()
+        self.retries = 0  # write transactions run again by run_write (reported by tests)
+        if self.dialect != "sqlite":
+            self._connect()
+
+    def _parse_url(self) -> None:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
-            parsed = make_url(url)
+            parsed = make_url(self.url)
         except ArgumentError:
             raise StoreError(f"{self.safe_url}: not a valid database URL") from None
         self.dialect = parsed.get_backend_name()
-        self.sqlite_path = None
         if self.dialect == "sqlite":
             db = parsed.database
             self.sqlite_path = Path(db) if db and db != ":memory:" else None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of read transactions (made on first use)."""
+        return self._connect().engine
+
+    @property
+    def write_engine(self) -> Engine:
+        """The engine of write transactions: on SQLite a second one, starting ``BEGIN IMMEDIATE``."""
+        return self._connect().write_engine
+
+    def _connect(self) -> _Engines:
+        """Return the engines and session factories, making them the first time."""
+        if self._engines is None:
+            with self._engines_lock:  # two threads' first sessions must share one pool
+                if self._engines is None:
+                    self._engines = self._make_engines()
+        return self._engines
+
+    def _make_engines(self) -> _Engines:
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.orm import sessionmaker
+
         try:
-            self.engine = self._make_engine(url, immediate=False, echo=echo)
-            self.write_engine = (
-                self._make_engine(url, immediate=True, echo=echo) if self.dialect == "sqlite" else self.engine
+            engine = self._make_engine(self.url, immediate=False, echo=self.echo)
+            write_engine = (
+                self._make_engine(self.url, immediate=True, echo=self.echo) if self.dialect == "sqlite" else engine
             )
         except (ImportError, ModuleNotFoundError) as exc:
             hint = " (install the driver: pip install 'termbank[postgres]')" if "postgres" in self.dialect else ""
             raise StoreError(f"{self.safe_url}: database driver missing: {exc.name}{hint}") from None
         except SQLAlchemyError as exc:
             raise StoreError(f"{self.safe_url}: {_short(exc)}") from None
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(self.write_engine, expire_on_commit=False)
-        self.retries = 0  # write transactions run again by run_write (reported by tests)
+        return _Engines(engine, write_engine, sessionmaker(engine, expire_on_commit=False),
+                        sessionmaker(write_engine, expire_on_commit=False))
 
     def _make_engine(self, url: str, *, immediate: bool, echo: bool) -> Engine:
+        from sqlalchemy import create_engine, event
+
         if self.dialect != "sqlite":
             return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
         engine = create_engine(
@@ -127,8 +203,11 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """Yield a session in a read transaction (rolled back at the end)."""
+        from sqlalchemy.exc import DBAPIError
+
+        factory = self._connect().read
         try:
-            with self._read() as session, session.begin():
+            with factory() as session, session.begin():
                 yield session
         except DBAPIError as exc:
             if _is_bug(exc):
@@ -138,8 +217,11 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """Yield a session in a write transaction, committed when the block ends without error."""
+        from sqlalchemy.exc import DBAPIError
+
+        factory = self._connect().write
         try:
-            with self._write() as session, session.begin():
+            with factory() as session, session.begin():
                 yield session
         except DBAPIError as exc:
             if _is_retryable(exc) or _is_bug(exc):
@@ -153,6 +235,11 @@ class Store:
         transaction. Lock waits happen first inside the database (SQLite busy timeout,
         PostgreSQL row locks); only what escapes those is retried here, with backoff.
         """
+        import random
+
+        from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.orm.exc import StaleDataError
+
         delay = 0.05
         for attempt in range(attempts):
             try:
@@ -174,6 +261,9 @@ class Store:
     # -- schema -------------------------------------------------------------------
     def schema_revision(self) -> str | None:
         """Return the Alembic revision of the database, or None when it has no schema."""
+        from sqlalchemy import inspect
+        from sqlalchemy.exc import DBAPIError
+
         try:
             with self.engine.connect() as conn:
                 if not inspect(conn).has_table("alembic_version"):
@@ -193,6 +283,8 @@ class Store:
         on_disk = self.sqlite_path is None or self.sqlite_path.exists()
         if revision == "head" and on_disk and self.schema_revision() == head_revision():
             return  # the common case: no write transaction at every start
+        from sqlalchemy.exc import DBAPIError
+
         if self.sqlite_path is not None:
             try:
                 self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -234,15 +326,60 @@ class Store:
 
     def revision(self) -> tuple[int, int]:
         """Return the (terms, tm) change counters used to key caches."""
+        peeked = self._peek()
+        if peeked is not None and peeked[0] == head_revision():
+            return peeked[1]
+        from sqlalchemy import select
+
+        from .models import RevisionRow
+
         with self.read() as session:
             row = session.scalars(select(RevisionRow)).first()
             return (row.terms, row.tm) if row else (0, 0)
 
+    def _peek(self) -> tuple[str | None, tuple[int, int]] | None:
+        """Return (schema revision, change counters) of a SQLite file read with ``sqlite3``, or None.
+
+        None means "ask SQLAlchemy": not a SQLite file, no such file, no termbank tables,
+        locked, damaged. Only SELECTs run. ``mode=rw`` never creates the file (a missing
+        one is an error here) and, unlike ``mode=ro``, lets the last connection to close
+        remove the ``-wal`` and ``-shm`` files as SQLAlchemy's connections do; a
+        write-protected file is still opened, read-only.
+        """
+        if self.sqlite_path is None:
+            return None
+        import sqlite3
+
+        try:
+            uri = self.sqlite_path.absolute().as_uri() + "?mode=rw"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        except (sqlite3.Error, ValueError, OSError):
+            return None
+        try:
+            schema = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            row = conn.execute("SELECT terms, tm FROM store_revision LIMIT 1").fetchone()
+        except (sqlite3.Error, ValueError, OSError):
+            return None
+        finally:
+            conn.close()
+        return (schema[0] if schema else None), ((int(row[0]), int(row[1])) if row else (0, 0))
+
+    def is_current(self) -> bool:
+        """Return True when a SQLite file has the newest schema, checked without SQLAlchemy.
+
+        False when it cannot tell (other databases, a missing or odd file): the caller
+        then takes the full path (:meth:`exists`, :meth:`upgrade`).
+        """
+        peeked = self._peek()
+        return peeked is not None and peeked[0] == head_revision()
+
     def dispose(self) -> None:
         """Close every pooled connection."""
-        self.engine.dispose()
-        if self.write_engine is not self.engine:
-            self.write_engine.dispose()
+        if self._engines is None:
+            return
+        self._engines.engine.dispose()
+        if self._engines.write_engine is not self._engines.engine:
+            self._engines.write_engine.dispose()
 
 
 def _alembic_config():
@@ -313,6 +450,8 @@ def open_store(url: str, *, create: bool = True) -> Store:
     being created (SPEC: a named database is never filled without init, import or add).
     """
     store = Store(url)
+    if store.is_current():
+        return store  # the common case (issue 8): nothing to upgrade, SQLAlchemy not imported
     if not store.exists():
         if not create:
             store.dispose()
