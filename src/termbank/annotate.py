@@ -354,6 +354,10 @@ class Annotator:
         self._probed = 0
         self._upper_keys = frozenset(upper)
 
+    def warm(self) -> None:
+        """Load now what a long batch needs (the automaton): before forking workers that share it."""
+        _ = self.automaton
+
     @property
     def automaton(self) -> ahocorasick.Automaton:
         """The Aho–Corasick automaton of every scanned word, unpickled on first use (see ``_hits``)."""

@@ -10,6 +10,7 @@ gives (2 usage, 3 bad input, 4 database). Anything else is a bug and keeps its t
 # at each start, and evaluating them from strings took 15 ms of a warm lookup (issue 8).
 import gc
 import json
+import os
 import sys
 from typing import Annotated, Optional
 
@@ -276,22 +277,54 @@ def annotate(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any mention is flagged.")] = False,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the articles (default: UTF-8, Windows-1252 detected).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-file summary lines on stderr.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", help="Processes for a batch (default: one per CPU for batches over 1 MB).")] = 0,
 ) -> None:
     """Mark every known term in English or Spanish articles, with translations and flags."""
     from . import render
     from .articles import iter_articles, read_article
+    from .batch import default_jobs, run_batch
 
     if fmt not in FORMATS_ANNOTATE:
         fail(UsageError(f"--format must be one of {', '.join(FORMATS_ANNOTATE)}"))
+    if jobs < 0:
+        fail(UsageError("--jobs must be 0 (automatic) or more"))
     try:
         paths = list(iter_articles(files))
         annot = api.annotator(open_db())
     except TermbankError as e:
         fail(e)
+    if "-" in paths:
+        jobs = 1  # standard input is read here, not by a worker
+    elif jobs == 0:
+        jobs = default_jobs() if _batch_bytes(paths) >= PARALLEL_BYTES else 1
+    if jobs > 1 and len(paths) > 1:
+        annot.warm()  # loaded once, here, and shared with the workers
     out = open(output, "w", encoding="utf-8", newline="") if output else None
     colour = fmt == "text" and out is None and sys.stdout.isatty()
     write = (out.write if out else lambda s: typer.echo(s, nl=False))
-    docs, bad, flagged = [], 0, 0
+
+    def work(path: str) -> tuple:
+        """Return (error, exit code, warning, output, summary line, flagged mentions, document for HTML)."""
+        try:
+            article = read_article(path, encoding)
+            doc = api.annotate_article(annot, article, lang=lang, to=to)
+        except TermbankError as e:
+            return str(e), e.exit_code, None, "", None, 0, None
+        if fmt == "json":
+            text = json.dumps(doc.as_dict(), ensure_ascii=False) + "\n"
+        elif fmt == "text":
+            text = render.render_text(doc, colour=colour)
+        elif fmt == "md":
+            text = render.render_markdown(doc) + "\n"
+        elif fmt == "csv":
+            text = render.render_csv([doc], header=False)
+        else:
+            text = ""
+        summary = render.summary_line(doc) if not quiet and fmt != "text" else None
+        return (None, 0, article.warning, text, summary, sum(1 for m in doc.mentions if m.flags),
+                doc if fmt == "html" else None)
+
+    docs, bad, flagged, written = [], 0, 0, 0
     progress = None
     if len(paths) > 3 and sys.stderr.isatty():
         from rich.progress import Progress
@@ -299,40 +332,33 @@ def annotate(
         progress = Progress(transient=True)
         progress.start()
         task = progress.add_task("annotating", total=len(paths))
-    # The batch keeps every document (for HTML and CSV) and the matcher fills its caches:
-    # nothing cyclic to collect, but each full collection rescans all of it (issue 8: a
-    # sixth of the time of a 10 MB batch). Paused for the loop only.
+    # The matcher fills its caches as it goes: nothing cyclic to collect, but each full
+    # collection rescans all of it (issue 8: a sixth of the time of a 10 MB batch).
+    # Paused for the loop only (and in the workers, which inherit it).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for path in paths:
-            try:
-                article = read_article(path, encoding)
-                doc = api.annotate_article(annot, article, lang=lang, to=to)
-            except TermbankError as e:
-                typer.echo(f"termbank: error: {e}", err=True)
-                bad = max(bad, e.exit_code)
+        for error, code, warning, text, summary, n_flagged, doc in run_batch(work, paths, jobs=jobs):
+            if progress:
+                progress.advance(task)
+            if error is not None:
+                typer.echo(f"termbank: error: {error}", err=True)
+                bad = max(bad, code)
                 continue
-            finally:
-                if progress:
-                    progress.advance(task)
-            if article.warning:
-                typer.echo(f"termbank: warning: {article.warning}", err=True)
-            flagged += sum(1 for m in doc.mentions if m.flags)
-            if fmt == "json":
-                write(json.dumps(doc.as_dict(), ensure_ascii=False) + "\n")
-            elif fmt == "text":
-                write(render.render_text(doc, colour=colour))
-            elif fmt == "md":
-                write(render.render_markdown(doc) + "\n")
-            elif fmt == "csv":
-                write(render.render_csv([doc], header=not docs))
-            docs.append(doc)
-            if not quiet and fmt != "text":
-                typer.echo(render.summary_line(doc), err=True)
+            if warning:
+                typer.echo(f"termbank: warning: {warning}", err=True)
+            flagged += n_flagged
+            if fmt == "csv" and not written:
+                write(render.render_csv([]))  # the header
+            write(text)
+            written += 1
+            if doc is not None:
+                docs.append(doc)
+            if summary:
+                typer.echo(summary, err=True)
         if fmt == "html":
             write(render.render_html(docs))
-        elif fmt == "csv" and not docs:
+        elif fmt == "csv" and not written:
             write(render.render_csv([]))
     finally:
         if collecting:
@@ -345,6 +371,20 @@ def annotate(
         raise typer.Exit(bad)
     if strict and flagged:
         raise typer.Exit(1)
+
+
+# A batch this large (in bytes) is spread over worker processes unless --jobs says otherwise.
+PARALLEL_BYTES = 1_000_000
+
+
+def _batch_bytes(paths: list[str]) -> int:
+    total = 0
+    for p in paths:
+        try:
+            total += os.path.getsize(p)
+        except OSError:
+            pass  # reported when it is read
+    return total
 
 
 # -- check ------------------------------------------------------------------------------
