@@ -82,7 +82,7 @@ _SCAN_VERSION = 5
 # Texts searched without the automaton (see Annotator._hits): each at most _PROBE_MAX
 # characters, at most _PROBE_BUDGET in all before the automaton is loaded.
 _PROBE_MAX = 20_000
-_PROBE_BUDGET = 60_000
+_PROBE_BUDGET = 40_000
 # Distinct (key, surface, ...) outcomes remembered across documents before starting over.
 _MEMO_MAX = 200_000
 
@@ -170,8 +170,8 @@ class _SortedWords:
 
     >>> g = _GAP
     >>> w = _SortedWords({g + "us" + g: 36, g + "ee" + g + "uu" + g: 101})
-    >>> w.get(g + "us" + g), w.get(g + "u" + g), w.has_prefix(g + "ee"), w.has_prefix(g + "eu"), len(w)
-    (36, None, True, False, 2)
+    >>> w.get(g + "us" + g), w.get(g + "u" + g), w[0] == g + "ee" + g + "uu" + g, len(w)
+    (36, None, True, 2)
     """
 
     def __init__(self, values: dict[str, int]):
@@ -194,9 +194,6 @@ class _SortedWords:
             return self.values[i]
         return None
 
-    def has_prefix(self, prefix: str) -> bool:
-        i = bisect_left(self, prefix)
-        return i < len(self.values) and self[i].startswith(prefix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,19 +470,26 @@ class Annotator:
         closes a candidate. Hits come in the automaton's order: by end, longest first.
         """
         words = self._words
+        n = len(words)
         gaps = [m.start() for m in _GAPS.finditer(scan)]
         longest = words.longest
         hits = []
         for i, start in enumerate(gaps[:-1]):
-            # Every scanned word starts with a gap, a first word and a gap (_GAP "de" _GAP "la"...).
-            if not words.has_prefix(scan[start:gaps[i + 1] + 1]):
-                continue
+            lo = 0
             for end in gaps[i + 1:]:
                 if end - start >= longest:
                     break
-                value = words.get(scan[start:end + 1])
-                if value is not None:
-                    hits.append((end, start, value))
+                # Words sorted: those starting with ``piece`` come first from ``lo`` on, and
+                # when none does, no longer piece from this start can be a word either.
+                piece = scan[start:end + 1]
+                lo = bisect_left(words, piece, lo)
+                if lo == n:
+                    break
+                found = words[lo]
+                if found == piece:
+                    hits.append((end, start, words.values[lo]))
+                elif not found.startswith(piece):
+                    break
         hits.sort(key=lambda h: (h[0], h[1]))
         return [(end, value) for end, _start, value in hits]
 
