@@ -406,20 +406,25 @@ class Annotator:
         special = self._special
         entries = self.index.entries
         upper_keys = self._upper_keys
+        english = doc_lang == "en"
+        # First the raw hits that are whole words of a key: (fstart, fend, key, plural -s).
+        hits = []
         for last, value in self._hits(_scan_text(ftext)):
-            if value & 1:
-                found = special[value >> 1]
-            else:
-                # _GAP key [s] _GAP ending at ``last``; the scanned text is ftext shifted by one.
+            if not value & 1:
+                # _GAP key [s] _GAP ending at ``last``; the scanned text is ftext shifted by
+                # one. The padding makes it whole words already.
                 size, plural = value >> 4, (value >> 1) & 1
                 fstart = last - size - 1 - plural
                 if value & 8 and cased[fstart].islower():
                     continue  # "de", "la", "us" in lowercase are words, not DE, LA, US
+                if plural and not english:
+                    continue
                 key = ftext[fstart:fstart + size]
                 if value & 4 and key not in entries:
                     continue  # other punctuation where the key has a space: "estados, unidos"
-                found = ((key, 1, bool(plural), False, size + 2 + plural),)
-            for key, left, plural_s, verify, length in found:
+                hits.append((fstart, fstart + size, key, plural))
+                continue
+            for key, left, plural_s, verify, length in special[value >> 1]:
                 fstart = last - length + left
                 fend = fstart + len(key)
                 if verify and not ftext.startswith(key, fstart):
@@ -430,23 +435,25 @@ class Annotator:
                     continue
                 if not plural_s and fend < n and ftext[fend].isalnum():
                     continue
-                if plural_s and doc_lang != "en":
+                if plural_s and not english:
                     continue
                 if key in upper_keys and cased[fstart].islower():
-                    continue  # as above, for the keys kept in _special
-                ostart, oend = folded.to_original(fstart, fend)
-                surface = text[ostart:oend]
-                if plural_s and (text[oend:oend + 1] != "s" or not surface[-1:].isupper()):
-                    continue
-                period = text[oend:oend + 1] == "."
-                # Everything below depends only on these: computed once per distinct spelling.
-                mkey = (key, surface, doc_lang, plural_s, period)
-                made = memo.get(mkey)
-                if made is None:
-                    made = memo[mkey] = self._templates(key, surface, doc_lang, plural_s, period)
-                for concept, term, term_pos, kind, rule, score, extra in made:
-                    out.append(_Candidate(ostart, oend + extra, fstart, fend, concept, term, term_pos, kind,
-                                          rule, score))
+                    continue  # as above
+                hits.append((fstart, fend, key, plural_s))
+        to_original = folded.mapper()
+        for fstart, fend, key, plural_s in hits:
+            ostart, oend = to_original(fstart, fend)
+            surface = text[ostart:oend]
+            after = text[oend:oend + 1]
+            if plural_s and (after != "s" or not surface[-1:].isupper()):
+                continue
+            # Everything below depends only on these: computed once per distinct spelling.
+            mkey = (key, surface, doc_lang, bool(plural_s), after == ".")
+            made = memo.get(mkey)
+            if made is None:
+                made = memo[mkey] = self._templates(*mkey)
+            for concept, term, term_pos, kind, rule, score, extra in made:
+                out.append(_Candidate(ostart, oend + extra, fstart, fend, concept, term, term_pos, kind, rule, score))
         return out
 
     def _hits(self, scan: str) -> Iterable[tuple[int, int]]:

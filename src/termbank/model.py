@@ -120,7 +120,14 @@ class Term:
     @property
     def base_lang(self) -> str:
         """The language subtag: ``"es"`` for ``"es-MX"``."""
-        return self.lang.split("-", 1)[0].lower()
+        base = _BASE_LANG.get(self.lang)
+        if base is None:
+            base = _BASE_LANG[self.lang] = self.lang.split("-", 1)[0].lower()
+        return base
+
+
+# Language tag -> its language subtag: the annotator asks a term for it millions of times.
+_BASE_LANG: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -362,6 +363,27 @@ class Folded:
         ):
             oend += 1
         return ostart, oend
+
+
+    def mapper(self) -> Callable[[int, int], tuple[int, int]]:
+        """Return a function doing :meth:`to_original` for non-empty in-bounds spans, without its checks.
+
+        For callers mapping many spans (the annotator): one call instead of five.
+
+        >>> f = fold_with_offsets("El Tte.  Gral. A\\u0301ngeles")
+        >>> span = f.mapper()
+        >>> all(span(s, e) == f.to_original(s, e) for s in range(len(f.text)) for e in range(s + 1, len(f.text) + 1))
+        True
+        """
+        sax, sad, eax, ead = self._start_a.xs, self._start_a.ds, self._end_a.xs, self._end_a.ds
+        sbx, sbd, ebx, ebd = self._start_b.xs, self._start_b.ds, self._end_b.xs, self._end_b.ds
+
+        def span(start: int, end: int) -> tuple[int, int]:
+            b = start + sbd[bisect_right(sbx, start) - 1]
+            e = end + ebd[bisect_right(ebx, end) - 1]
+            return b + sad[bisect_right(sax, b) - 1], e + ead[bisect_right(eax, e) - 1]
+
+        return span
 
 
 def fold_with_offsets(text: str, keep_case: bool = False, cased: bool = False) -> Folded:
