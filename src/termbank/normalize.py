@@ -225,6 +225,7 @@ _ABBR_PERIOD = re.compile(r"\.(?<=[^\W\d_]\.)\.*")
 _SPACE_RUN = re.compile(r"  +")
 _BOTH = re.compile(r"\.(?<=[^\W\d_]\.)\.*|  +")
 _WS = re.compile(r"\s+")
+_BEYOND_LATIN1 = re.compile("[^\x00-\xff]")
 
 
 def _finish(s: str) -> str:
@@ -453,5 +454,5 @@ def fold_with_offsets(text: str, keep_case: bool = False, cased: bool = False) -
         return Folded(text, out, start_a, end_a, start_b, end_b)
     # str.lower() agrees with _UNMARK on ASCII and Latin-1 (the only capitals there are
     # the marks, and the folded letters are lowercase already) and is much faster.
-    lower = out.lower() if out.isascii() or max(out) < "\u0100" else out.translate(_UNMARK)
+    lower = out.lower() if out.isascii() or not _BEYOND_LATIN1.search(out) else out.translate(_UNMARK)
     return Folded(text, lower, start_a, end_a, start_b, end_b, cased=out)
