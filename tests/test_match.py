@@ -7,14 +7,18 @@ import doctest
 import pickle
 import time
 import unicodedata
+from array import array
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from termbank import match
 from termbank.match import FUZZY_MAX, SCORES, Hit, KeyEntry, TermIndex
 from termbank.model import Concept, Term
-from termbank.normalize import fold, normalize_space
+from termbank.normalize import fold, fold_case, normalize_space
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -146,6 +150,43 @@ def test_index_survives_pickle(index):
     for q in ("EEUU", "Northen Command", "tenientes coroneles", "us"):
         assert [(h.concept.id, h.match, h.score) for h in clone.lookup(q)] == \
                [(h.concept.id, h.match, h.score) for h in index.lookup(q)]
+
+
+def test_build_puts_keys_in_the_order_of_adding_one_by_one():
+    """The batched build (issue 8) gives the entries, in order, that adding each concept does."""
+    built = TermIndex.build(CONCEPTS)
+    added = TermIndex()
+    for concept in CONCEPTS:
+        added.add(concept)
+    assert list(built.entries.items()) == list(added.entries.items())
+    assert built.max_key_len == added.max_key_len and list(built.concepts) == list(added.concepts)
+    assert built._order == added._order
+
+
+def test_build_with_a_repeated_id_keeps_the_last():
+    again = Concept("rank-col", "rank", terms=(T("en", "full colonel"),))
+    idx = TermIndex.build([*CONCEPTS[:3], again])
+    assert idx.concepts["rank-col"] is again
+    assert "colonel" not in idx.entries and "full colonel" in idx.entries
+
+
+@given(st.lists(st.text(alphabet=" .-\u00a0\u0301\u2013\x00aZÁß1\n", max_size=8), max_size=8))
+@settings(max_examples=500, deadline=None)
+def test_fold_all_is_fold_of_each(texts):
+    assert match._fold_all(texts, fold) == [fold(t) for t in texts]
+    assert match._fold_all(texts, fold_case) == [fold_case(t) for t in texts]
+
+
+def _most_shared_by_counting(values, size):
+    counts = Counter(values)
+    return sorted(sorted(counts, key=lambda v: (-counts[v], v))[:size])
+
+
+@given(st.lists(st.lists(st.integers(0, 40), max_size=30, unique=True), max_size=8), st.integers(1, 12))
+@settings(max_examples=500, deadline=None)
+def test_most_shared_is_the_most_counted_ties_to_the_smallest(lists, size):
+    merged = array("I", [v for plist in lists for v in sorted(plist)])
+    assert match._most_shared(merged, size) == _most_shared_by_counting(merged, size)
 
 
 # -- match classes ----------------------------------------------------------------------

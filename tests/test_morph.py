@@ -5,6 +5,8 @@ from __future__ import annotations
 import doctest
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from termbank import morph
 from termbank.morph import feminine, inflect_word, inflections, plural
@@ -176,3 +178,38 @@ def test_inflect_word_keeps_case_and_leaves_abbreviations():
     assert inflect_word("F-16", "en", "plural") == "F-16"
     with pytest.raises(ValueError):
         inflect_word("general", "es", "dual")
+
+
+# -- the head shortcut of inflections (issue 8) -----------------------------------------
+
+def test_stop_word_letters_have_no_other_uppercase():
+    """The stop-token patterns match each letter or its capital: no other character lower-cases to it."""
+    letters = {c for w in morph._ES_STOP | morph._EN_STOP for c in w}
+    for cp in range(0x110000):
+        ch = chr(cp)
+        low = ch.lower()
+        if low in letters:
+            assert ch in (low, low.upper()), (hex(cp), low)
+
+
+_WORDS = sorted(morph._ES_STOP | morph._EN_STOP) + [
+    "DE", "De", "OF", "Of", "SEGÚN", "Del", "general", "General", "major", "sergeant", "class", "first",
+    "attorney", "secretario", "Secretaria", "jefe", "soldado", "capitán", "Estado", "Mayor", "chief", "staff",
+    "wife", "SEDENA", "Gral.", "EE.", "UU.", "F-16", "ſin", "İn", "ΑΣ", "x",
+]
+
+
+@given(
+    st.lists(st.sampled_from(_WORDS), min_size=0, max_size=6),
+    st.lists(st.sampled_from([" ", "  ", "\t", "\u00a0", "\n", " \u2003 "]), min_size=6, max_size=6),
+    st.sampled_from(["", " ", "\t"]),
+    st.sampled_from(["es", "en", "es-MX", "EN-us", "fr"]),
+    st.sampled_from([None, ("plural",), ("plural", "feminine", "feminine-plural"), ("feminine",),
+                     ("feminine-plural",)]),
+)
+@settings(max_examples=2000, deadline=None)
+def test_inflections_equal_those_of_the_whole_term(words, seps, pad, lang, kinds):
+    """inflections() inflects only the words before the first stop word (or the English head): same forms."""
+    text = pad + "".join((seps[i] if i else "") + w for i, w in enumerate(words)) + pad
+    whole = morph._head_inflections(text.strip(), morph._base(lang), morph.KINDS if kinds is None else kinds)
+    assert inflections(text, lang, kinds) == list(whole)

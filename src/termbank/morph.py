@@ -348,10 +348,53 @@ def inflections(text: str, lang: str, kinds: tuple[str, ...] | None = None) -> l
     """
     base = _base(lang)
     text = text.strip()
+    wanted = KINDS if kinds is None else tuple(kinds)
+    # Only the words before the first preposition, article or conjunction inflect (see
+    # _agreeing_words), so the forms are those of that head with the rest of the term
+    # appended: "secretario de ..." is inflected once for every "secretario de ..."
+    # (indexing a large termbase asks for hundreds of thousands of terms; issue 8).
+    stop = (_ES_STOP_TOKEN if base == "es" else _EN_STOP_TOKEN).search(text)
+    if stop is None:
+        lead, rest = text, ""
+    elif stop.start() == 0:
+        return []  # the term starts with a stop word: nothing agrees with a head
+    else:
+        lead = text[:stop.start()].rstrip()
+        rest = text[len(lead):]
+    before = ""
+    if base != "es" and lead:
+        # In English only the last word of the lead inflects, unless it is one of the
+        # words that pass the plural to an earlier one ("attorneys general").
+        last = lead.rsplit(None, 1)[-1]
+        if last.lower() not in _EN_HEAD_MOVERS:
+            before, lead = lead[:len(lead) - len(last)], last
+    return [(before + form + rest, kind) for form, kind in _head_inflections(lead, base, wanted)]
+
+
+def _stop_token(words: frozenset[str]) -> re.Pattern:
+    """Return a pattern for the first whitespace-delimited token whose ``lower()`` is in ``words``.
+
+    Each letter is matched as itself or its capital: no other character lower-cases to a
+    letter of these words (tests/test_morph.py checks every code point).
+    """
+    def letters(word: str) -> str:
+        return "".join(f"[{c}{c.upper()}]" if c.upper() != c else re.escape(c) for c in word)
+
+    return re.compile(r"(?<!\S)(?:" + "|".join(letters(w) for w in sorted(words)) + r")(?!\S)")
+
+
+_ES_STOP_TOKEN = _stop_token(_ES_STOP)
+_EN_STOP_TOKEN = _stop_token(_EN_STOP)
+# The English heads after which _agreeing_words moves the plural to an earlier word.
+_EN_HEAD_MOVERS = frozenset({"general", "major", "class"})
+
+
+@lru_cache(maxsize=1 << 17)
+def _head_inflections(text: str, base: str, wanted: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Return :func:`inflections` of a stripped term in a base language, as a tuple."""
     term = _Term(text, base)
     if not term.idx:
-        return []
-    wanted = KINDS if kinds is None else kinds
+        return ()
     out: list[tuple[str, str]] = []
     seen = {text}
     fem = None
@@ -371,4 +414,4 @@ def inflections(text: str, lang: str, kinds: tuple[str, ...] | None = None) -> l
         if form is not None and form not in seen:
             seen.add(form)
             out.append((form, kind))
-    return out
+    return tuple(out)

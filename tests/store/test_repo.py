@@ -92,6 +92,21 @@ def test_timestamps_are_utc_aware_on_every_backend(store):
     assert history(store, "tank")[0]["at"].endswith("+00:00")
 
 
+def test_iter_concepts_reads_what_get_concept_reads(store):
+    add(store, tank())
+    add(store, Concept(id="ltgen", category="rank", terms=(
+        Term("es-MX", "Tte. Gral.", type="abbreviation", status="admitted", case_sensitive=True, match="case"),
+        Term("en", "Lieutenant General", part_of_speech="noun", geo="US", usage="formal", source="DoD",
+             context="the Lieutenant General said", note="rank"),
+        Term("es", "teniente general", case_sensitive=False, gender="masculine", number="singular"))))
+    add(store, Concept(id="empty", category="rank"))
+    every = read(store, repo.iter_concepts)
+    assert [c.id for c in every] == ["empty", "ltgen", "tank"]
+    assert every == [get(store, c.id) for c in every]  # terms, versions and timestamps alike
+    assert all(c.created_at.tzinfo is not None for c in every)
+    assert [c.id for c in read(store, lambda s: repo.iter_concepts(s, "rank"))] == ["empty", "ltgen"]
+
+
 # -- upsert -----------------------------------------------------------------------------
 def test_upsert_reports_added_unchanged_updated(store):
     up = lambda c: write(store, lambda s: repo.upsert_concept(s, c, "importer"))  # noqa: E731
