@@ -11,12 +11,11 @@ original string: ``source[m.start:m.end] == m.text``.
 
 from __future__ import annotations
 
-import gc
 import re
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +23,7 @@ from itertools import accumulate
 
 import ahocorasick
 
+from .heap import bulk
 from .langs import base_language
 from .match import TermIndex
 from .model import Concept, Term
@@ -299,17 +299,15 @@ class Annotator:
         """
         # Many small tuples and no garbage: the cyclic collector would rescan them again
         # and again (as in TermIndex.build).
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with bulk():
             self._add_words()
-        finally:
-            if was_enabled:
-                gc.enable()
         self._gap_scan = _SCAN_VERSION
 
     def _add_words(self) -> None:
-        words: dict[str, list[tuple]] = defaultdict(list)
+        # The first item of each scanned word, and all of them for the few words several
+        # keys share (one list per word would cost 400,000 lists at 100k concepts).
+        first: dict[str, tuple] = {}
+        more: dict[str, list[tuple]] = {}
         upper: set[str] = set()
         # Terms an English acronym plural can stand for (checked again per term on a hit).
         acronyms = {(c.id, i) for c in self.index.concepts.values() for i, t in enumerate(c.terms)
@@ -317,7 +315,15 @@ class Annotator:
         for key, entries in self.index.entries.items():
             if not key or not key.strip():
                 continue
-            if all(e.case_key is not None and e.case_key[:1].isupper() for e in entries):
+            if len(entries) == 1:
+                e = entries[0]
+                is_upper = e.case_key is not None and e.case_key[:1].isupper()
+                plural_s = e.kind in ("term", "joined") and (e.concept_id, e.term_index) in acronyms
+            else:
+                is_upper = all(e.case_key is not None and e.case_key[:1].isupper() for e in entries)
+                plural_s = any(e.kind in ("term", "joined") and (e.concept_id, e.term_index) in acronyms
+                               for e in entries)
+            if is_upper:
                 upper.add(key)  # acronyms and abbreviations: never written starting in lowercase
             scan = key.replace(" ", _GAP)
             if not scan.replace(_GAP, "").isalnum():
@@ -325,31 +331,47 @@ class Annotator:
             left = _GAP if key[0].isalnum() else ""
             right = _GAP if key[-1].isalnum() else ""
             verify = scan != key  # punctuation inside: "1.o batallon" must not match "1 o batallon"
-            words[left + scan + right].append((key, len(left), False, verify, len(left + scan + right)))
-            if right and acronyms and any(e.kind in ("term", "joined") and (e.concept_id, e.term_index) in acronyms
-                                          for e in entries):
+            word = left + scan + right
+            item = (key, len(left), False, verify, len(word))
+            if word in first:
+                more.setdefault(word, [first[word]]).append(item)
+            else:
+                first[word] = item
+            if right and plural_s:
                 # An English acronym may go on into a plural -s: "TCOs" (checked per term).
                 word = left + scan + "s" + _GAP
-                words[word].append((key, len(left), True, verify, len(word)))
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS, ahocorasick.KEY_STRING)
+                item = (key, len(left), True, verify, len(word))
+                if word in first:
+                    more.setdefault(word, [first[word]]).append(item)
+                else:
+                    first[word] = item
         self._special: list[tuple] = []
-        values = {}
-        for word, found in words.items():
-            key, left, plural, verify, size = found[0]
-            if len(found) == 1 and left and size == len(key) + 2 + plural:
-                value = 16 * len(key) + 8 * (key in upper) + 4 * verify + 2 * plural
+        values: dict[str, int] = {}
+        for word, item in first.items():
+            found = more.get(word)
+            key, left, plural, verify, size = item
+            if found is None and left and size == len(key) + 2 + plural:
+                values[word] = 16 * len(key) + 8 * (key in upper) + 4 * verify + 2 * plural
             else:
-                value = 2 * len(self._special) + 1
-                self._special.append(tuple(found))
-            automaton.add_word(word, value)
-            values[word] = value
-        if len(automaton):
+                values[word] = 2 * len(self._special) + 1
+                self._special.append(tuple(found) if found else (item,))
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS, ahocorasick.KEY_STRING)
+        deque(map(automaton.add_word, values, values.values()), maxlen=0)
+        if values:
             automaton.make_automaton()
         self._automaton = automaton
         self._automaton_args = None
-        self._words = _SortedWords(values)
+        # The sorted words are only searched after a cache load (see _hits): made when pickled.
+        self._values: dict[str, int] | None = values
+        self._words: _SortedWords | None = None
+        self._count = len(values)
         self._probed = 0
         self._upper_keys = frozenset(upper)
+
+    def _sorted_words(self) -> _SortedWords:
+        if self._words is None:
+            self._words = _SortedWords(self._values)
+        return self._words
 
     def warm(self) -> None:
         """Load now what a long batch needs (the automaton): before forking workers that share it."""
@@ -373,6 +395,8 @@ class Annotator:
         if self._automaton is not None:
             state["_automaton_args"] = self._automaton.__reduce__()[1]
         state["_automaton"] = None
+        state["_words"] = self._sorted_words()
+        state["_values"] = None
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -396,7 +420,7 @@ class Annotator:
         ftext = folded.text
         n = len(ftext)
         out: list[_Candidate] = []
-        if not len(self._words):
+        if not self._count:
             return out
         memo = self._memo
         if len(memo) > _MEMO_MAX:
@@ -476,7 +500,7 @@ class Annotator:
         word some scanned word starts with, every later gap within the longest word's reach
         closes a candidate. Hits come in the automaton's order: by end, longest first.
         """
-        words = self._words
+        words = self._sorted_words()
         n = len(words)
         gaps = [m.start() for m in _GAPS.finditer(scan)]
         longest = words.longest

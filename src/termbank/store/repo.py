@@ -7,7 +7,6 @@ history row and bumps the store revision that caches are keyed on.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import unicodedata
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import ConflictError, NotFound, UsageError
+from ..heap import bulk
 from ..model import Concept, Term, TMUnit, concept_as_dict, same_content  # noqa: F401 (same_content re-exported)
 from .models import ConceptRow, HistoryRow, RevisionRow, TermRow, TMUnitRow, utcnow
 
@@ -134,9 +134,7 @@ def iter_concepts(session: Session, category: str | None = None) -> list[Concept
         tq = tq.join(ConceptRow.__table__, c.id == t.concept_id).where(c.category == category)
     # Hundreds of thousands of new objects and no garbage: the cyclic collector would
     # rescan them again and again (a quarter of the time at 100k concepts).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with bulk():
         rows = session.execute(tq).all()
         terms: dict[str, list[Term]] = defaultdict(list)
         for cid, term in zip(map(itemgetter(0), rows), _new_many(Term, rows, 1)):
@@ -151,9 +149,6 @@ def iter_concepts(session: Session, category: str | None = None) -> list[Concept
             )
             for r in session.execute(cq).all()
         ]
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # TermRow columns named otherwise than the Term field they hold.
