@@ -426,3 +426,18 @@ def test_lookup_variants_first_hit(shipped, capsys):
         for f in failures:
             print("  FAIL", f)
     assert ok >= 0.95 * len(rows), failures
+
+
+def test_packed_dict_finds_the_same_keys_by_bisection_and_by_dict(monkeypatch):
+    from termbank import match
+
+    items = {f"k{i:05d}": [i] for i in range(3000, 0, -1)}
+    monkeypatch.setattr(match, "_FINDS_BEFORE_DICT", 100)
+    packed = match._Packed(*match._Packed.pack(items))
+    probes = [f"k{i:05d}" for i in range(0, 3100, 7)] + ["", "zz", ("t",), ["x"]]
+    got = [packed._find(k) for k in probes]  # bisection, then the dict once past 100 searches
+    assert packed._where is not None
+    again = [packed._find(k) for k in probes]  # all by the dict
+    assert got == again
+    assert [packed.get(k, [None])[0] if isinstance(k, str) else None for k in probes[:-2]] == \
+        [items.get(k, [None])[0] for k in probes[:-2]]

@@ -165,6 +165,9 @@ def _concept_from_row(row: tuple) -> Concept:
     return Concept(*values[:_TERMS_AT], tuple(starmap(Term, terms)), *values[_TERMS_AT:])
 
 
+_FINDS_BEFORE_DICT = 4096
+
+
 class _Packed(dict):
     """A dict restored from the index cache whose values are unpickled on first use.
 
@@ -180,7 +183,7 @@ class _Packed(dict):
     (['b', 'a'], True)
     """
 
-    __slots__ = ("_keys", "_order", "_blob", "_offsets", "_gone", "_decode")
+    __slots__ = ("_keys", "_order", "_blob", "_offsets", "_gone", "_decode", "_finds", "_where")
 
     def __init__(self, keys: list, order: array, blob: bytes, offsets: array, decode=None):
         super().__init__()
@@ -191,6 +194,8 @@ class _Packed(dict):
         self._blob = blob
         self._offsets = offsets
         self._gone: set = set()  # packed keys decoded, replaced or deleted since loading
+        self._finds = 0
+        self._where: dict | None = None  # key -> position, once searched often (see _find)
 
     @staticmethod
     def pack(items: dict, encode=None) -> tuple[list, array, bytes, array]:
@@ -209,8 +214,22 @@ class _Packed(dict):
         return keys, order, b"".join(parts), offsets
 
     def _find(self, key) -> int:
-        """Return the position of ``key`` among the packed keys, or -1."""
+        """Return the position of ``key`` among the packed keys, or -1.
+
+        By bisection at first; after _FINDS_BEFORE_DICT searches (a long batch), by a
+        dict of positions built then: bisecting 400,000 keys scattered in memory costs
+        microseconds a search, a dict a tenth of that.
+        """
         keys = self._keys
+        where = self._where
+        if where is not None:
+            try:
+                return where.get(key, -1)
+            except TypeError:  # unhashable: not a key
+                return -1
+        self._finds += 1
+        if self._finds > _FINDS_BEFORE_DICT and len(keys) > _FINDS_BEFORE_DICT:
+            self._where = dict(zip(keys, range(len(keys))))
         try:
             i = bisect_left(keys, key)
         except TypeError:
