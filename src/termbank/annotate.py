@@ -23,7 +23,7 @@ from itertools import accumulate
 
 import ahocorasick
 
-from .heap import bulk
+from .heap import Blob, bulk
 from .langs import base_language
 from .match import TermIndex
 from .model import Concept, Term
@@ -280,6 +280,9 @@ def _role(term: Term) -> str:
 class Annotator:
     """A compiled matcher over a :class:`TermIndex` (picklable, so it can be cached)."""
 
+    #: Version of the pickled form, for the cache (see cache.cached's ``layout``).
+    LAYOUT = _SCAN_VERSION
+
     def __init__(self, index: TermIndex):
         self.index = index
         self._build_automaton()
@@ -381,7 +384,9 @@ class Annotator:
     def automaton(self) -> ahocorasick.Automaton:
         """The Aho–Corasick automaton of every scanned word, unpickled on first use (see ``_hits``)."""
         if self._automaton is None:
-            self._automaton = ahocorasick.Automaton(*self._automaton_args)
+            chunks, *rest = self._automaton_args
+            # From the cache its byte chunks may be views of the mapped file (cache.py).
+            self._automaton = ahocorasick.Automaton([bytes(c) for c in chunks], *rest)
             self._automaton_args = None
         return self._automaton
 
@@ -392,8 +397,10 @@ class Annotator:
         state["index"] = self.index.without_grams()
         # The automaton's own pickled form (its nodes as bytes), so that loading the cache
         # does not rebuild its millions of nodes before they are known to be needed.
-        if self._automaton is not None:
-            state["_automaton_args"] = self._automaton.__reduce__()[1]
+        args = self._automaton.__reduce__()[1] if self._automaton is not None else self._automaton_args
+        if args is not None:
+            chunks, *rest = args
+            state["_automaton_args"] = ([Blob(c) for c in chunks], *rest)  # see cache.py
         state["_automaton"] = None
         state["_words"] = self._sorted_words()
         state["_values"] = None

@@ -190,7 +190,7 @@ def annotator(store: Store):
     from .annotate import Annotator
 
     rev = store.revision()
-    return cache.cached("annotator", store.url, rev[0], lambda: Annotator(term_index(store)))
+    return cache.cached("annotator", store.url, rev[0], lambda: Annotator(term_index(store)), layout=Annotator.LAYOUT)
 
 
 def annotate_article(annot, article, *, lang: str = "auto", to: str | None = None):

@@ -10,10 +10,11 @@ would still walk them on their way to the oldest generation (0.1 to 0.2 s each a
 from __future__ import annotations
 
 import gc
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["bulk"]
+__all__ = ["Blob", "bulk"]
 
 
 @contextmanager
@@ -38,3 +39,35 @@ def bulk() -> Iterator[None]:
         gc.unfreeze()
         if was_enabled:
             gc.enable()
+
+
+class Blob:
+    """A byte string to pickle out of band (protocol 5, see :func:`termbank.cache.cached`).
+
+    Unpickled with the buffers of a memory-mapped cache file it comes back as a
+    read-only ``memoryview`` of the file, neither copied nor read from disk until used;
+    pickled any other way it comes back as ``bytes``. Either works with
+    ``pickle.loads``, slicing and ``bytes()``.
+
+    >>> pickle.loads(pickle.dumps(Blob(b"abc"), protocol=5)), pickle.loads(pickle.dumps(Blob(b"abc"), protocol=4))
+    (b'abc', b'abc')
+    >>> buffers = []
+    >>> data = pickle.dumps(Blob(b"abc"), protocol=5, buffer_callback=buffers.append)
+    >>> view = pickle.loads(data, buffers=[memoryview(b"abc")])
+    >>> type(view).__name__, bytes(view)
+    ('memoryview', b'abc')
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes | memoryview):
+        self.data = data
+
+    def __reduce_ex__(self, protocol):
+        if protocol >= 5:
+            return _as_given, (pickle.PickleBuffer(self.data),)
+        return bytes, (bytes(self.data),)
+
+
+def _as_given(buffer):
+    return buffer

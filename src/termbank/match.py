@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from .heap import bulk
+from .heap import Blob, bulk
 from .model import Concept, Term
 from .morph import inflections
 from .normalize import fold, fold_case, normalize_space
@@ -422,8 +422,8 @@ class TermIndex:
         # What only lookup reads (the fuzzy key lists, the concepts' order for ranking
         # ties) is one more pickle inside, unpickled on first use (__getattr__): the
         # annotator, which never looks up, loads its cache 0.07 s sooner at 100k concepts.
-        state["_lazy"] = pickle.dumps({"_fuzzy_keys": fuzzy_keys, "_order": self._order},
-                                      protocol=pickle.HIGHEST_PROTOCOL)
+        state["_lazy"] = Blob(pickle.dumps({"_fuzzy_keys": fuzzy_keys, "_order": self._order},
+                                           protocol=pickle.HIGHEST_PROTOCOL))
         del state["_fuzzy_keys"], state["_order"]
         state["_gram_postings"] = self._grams_index() if self.__dict__.get("_with_grams", True) else None
         state["_lang_keys"] = {}
@@ -434,7 +434,8 @@ class TermIndex:
         memo = state.pop("_pack_memo", None)
         if memo is None:
             memo = self._pack_memo = (_Packed.pack(self.entries), _Packed.pack(self.concepts, _concept_row))
-        state["entries"], state["concepts"] = memo
+        # The blobs as Blob: views of the mapped cache file once loaded (see cache.py).
+        state["entries"], state["concepts"] = ((keys, order, Blob(blob), offsets) for keys, order, blob, offsets in memo)
         state["_row_fields"] = (_CONCEPT_FIELDS, _TERM_FIELDS)
         return state
 

@@ -1,0 +1,74 @@
+"""The on-disk cache of compiled indexes: round trips, out-of-band blobs, stale and broken files."""
+
+from __future__ import annotations
+
+from array import array
+
+import pytest
+
+from termbank import cache
+from termbank.heap import Blob
+
+
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERMBANK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TERMBANK_NO_CACHE", raising=False)
+    return tmp_path / "cache"
+
+
+BLOB = bytes(range(256)) * 8192
+
+
+def _thing():
+    return {"blob": Blob(BLOB), "array": array("I", range(400_000)), "small": b"abc", "words": ["de", "la"] * 10}
+
+
+def test_round_trip_keeps_contents_and_maps_large_blobs():
+    calls = []
+
+    def build():
+        calls.append(1)
+        return _thing()
+
+    first = cache.cached("thing", "sqlite:///x.db", 7, build)
+    again = cache.cached("thing", "sqlite:///x.db", 7, build)
+    assert len(calls) == 1
+    want = _thing()
+    assert isinstance(again["blob"], memoryview) and again["blob"].readonly  # a view of the mapped file
+    assert bytes(again["blob"]) == BLOB and first["blob"].data == BLOB
+    assert type(again["array"]) is array and again["array"] == want["array"]
+    assert again["small"] == b"abc" and again["words"] == want["words"]
+
+
+@pytest.mark.parametrize("change", [{"revision": 8}, {"url": "sqlite:///y.db"}, {"layout": 2}])
+def test_another_revision_url_or_layout_rebuilds(change):
+    args = {"url": "sqlite:///x.db", "revision": 7, "layout": 1}
+    cache.cached("thing", args["url"], args["revision"], _thing, layout=args["layout"])
+    args.update(change)
+    calls = []
+    cache.cached("thing", args["url"], args["revision"], lambda: calls.append(1) or _thing(), layout=args["layout"])
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "old-format"])
+def test_a_broken_file_is_rebuilt_and_replaced(cache_folder, damage):
+    import pickle
+
+    cache.cached("thing", "sqlite:///x.db", 7, _thing)
+    (path,) = cache_folder.glob("thing-*.pickle")
+    data = path.read_bytes()
+    path.write_bytes({"truncate": data[: len(data) // 2], "garbage": b"\x00" * 100, "empty": b"",
+                      "old-format": pickle.dumps(("digest", _thing()))}[damage])
+    calls = []
+    got = cache.cached("thing", "sqlite:///x.db", 7, lambda: calls.append(1) or _thing())
+    assert calls == [1] and got["blob"].data == BLOB
+    assert cache.cached("thing", "sqlite:///x.db", 7, lambda: calls.append(2)) is not None and calls == [1]
+
+
+def test_no_cache_variable_builds_every_time(monkeypatch):
+    monkeypatch.setenv("TERMBANK_NO_CACHE", "1")
+    calls = []
+    for _ in range(2):
+        cache.cached("thing", "sqlite:///x.db", 7, lambda: calls.append(1) or 1)
+    assert calls == [1, 1]
