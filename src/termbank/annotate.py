@@ -23,7 +23,7 @@ from itertools import accumulate
 
 import ahocorasick
 
-from .heap import Blob, bulk
+from .heap import Blob, bulk, release
 from .langs import base_language
 from .match import TermIndex
 from .model import Concept, Term
@@ -385,8 +385,13 @@ class Annotator:
         """The Aho–Corasick automaton of every scanned word, unpickled on first use (see ``_hits``)."""
         if self._automaton is None:
             chunks, *rest = self._automaton_args
-            # From the cache its byte chunks may be views of the mapped file (cache.py).
-            self._automaton = ahocorasick.Automaton([bytes(c) for c in chunks], *rest)
+            # From the cache its byte chunks may be views of the mapped file (cache.py):
+            # copied (pyahocorasick wants bytes), then their pages given back.
+            copies = []
+            for chunk in chunks:
+                copies.append(bytes(chunk))
+                release([chunk])
+            self._automaton = ahocorasick.Automaton(copies, *rest)
             self._automaton_args = None
         return self._automaton
 

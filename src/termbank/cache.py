@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import __version__
-from .heap import bulk
+from .heap import bulk, map_buffer
 
 __all__ = ["cache_dir", "cached"]
 
@@ -81,17 +81,16 @@ def _load(path: Path, digest: bytes) -> tuple | None:
             return None
         # The mapping outlives the file object: the buffers handed to pickle are views of it.
         mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    view = memoryview(mm)
     pos = len(head)
-    count = struct.unpack_from("<Q", view, pos)[0]
-    sizes = struct.unpack_from(f"<{count + 1}Q", view, pos + 8)
+    count = struct.unpack_from("<Q", mm, pos)[0]
+    sizes = struct.unpack_from(f"<{count + 1}Q", mm, pos + 8)
     pos += 8 * (count + 2)
     parts = []
     for size in sizes:
         pos += -pos % _ALIGN
-        if pos + size > len(view):
+        if pos + size > len(mm):
             raise EOFError("cache file cut short")
-        parts.append(view[pos:pos + size])
+        parts.append(map_buffer(mm, pos, size))
         pos += size
     # Unpickling a large index allocates millions of small objects; the cyclic garbage
     # collector would walk them all several times for nothing (see heap.bulk).

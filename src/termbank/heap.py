@@ -14,7 +14,7 @@ import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["Blob", "bulk"]
+__all__ = ["Blob", "bulk", "map_buffer", "release"]
 
 
 @contextmanager
@@ -71,3 +71,40 @@ class Blob:
 
 def _as_given(buffer):
     return buffer
+
+
+# Buffers handed out as views of a memory-mapped file: id(view) -> (view, mapping, offset).
+_MAPPED: dict[int, tuple] = {}
+
+
+def map_buffer(mapping, offset: int, size: int) -> memoryview:
+    """Return a read-only view of ``size`` bytes of ``mapping`` (an ``mmap``) at ``offset``, releasable."""
+    view = memoryview(mapping)[offset:offset + size]
+    _MAPPED[id(view)] = (view, mapping, offset)
+    return view
+
+
+def release(views) -> None:
+    """Tell the system the pages under these mapped views are not needed by this process any more.
+
+    For a blob that was copied out of the mapping (the automaton's nodes): its pages
+    would otherwise stay counted in this process's resident memory beside the copy.
+    Views that are not of a mapping are ignored.
+    """
+    import mmap
+
+    if not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    for view in views:
+        found = _MAPPED.pop(id(view), None)
+        if found is None or found[0] is not view:
+            continue
+        _, mapping, offset = found
+        page = mmap.PAGESIZE
+        start = -(-offset // page) * page
+        end = (offset + view.nbytes) // page * page
+        if end > start:
+            try:
+                mapping.madvise(mmap.MADV_DONTNEED, start, end - start)
+            except (OSError, ValueError):
+                pass
