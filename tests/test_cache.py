@@ -72,3 +72,18 @@ def test_no_cache_variable_builds_every_time(monkeypatch):
     for _ in range(2):
         cache.cached("thing", "sqlite:///x.db", 7, lambda: calls.append(1) or 1)
     assert calls == [1, 1]
+
+
+def test_released_pages_read_back_the_same(tmp_path):
+    import mmap
+
+    from termbank.heap import map_buffer, release
+
+    path = tmp_path / "data.bin"
+    path.write_bytes(BLOB)
+    with open(path, "rb") as fh:
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    view = map_buffer(mm, 100, len(BLOB) - 200)
+    copy = bytes(view)
+    release([view, memoryview(b"not mapped")])
+    assert bytes(view) == copy == BLOB[100:-100]  # the file's pages come back when read again
