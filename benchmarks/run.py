@@ -259,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"annotate x{runs}")
         warm = median_run(ann_cmd, runs, env, tree=True)
         mbs = nbytes / 1e6 / warm["wall"]
-        log(f"annotate on one process (--jobs 1) x{runs}")
-        single = median_run(ann_cmd + ["--jobs", "1"], runs, env, tree=True)
-        single_mbs = nbytes / 1e6 / single["wall"]
+        log(f"annotate on two processes (--jobs 2) x{runs}")
+        double = median_run(ann_cmd + ["--jobs", "2"], runs, env, tree=True)
+        double_mbs = nbytes / 1e6 / double["wall"]
         # Correctness on the way: offsets point at the text, and planted terms are found.
         planted = {}
         for line in (corpus_dir / "planted.jsonl").read_text(encoding="utf-8").splitlines():
@@ -296,19 +296,19 @@ def main(argv: list[str] | None = None) -> int:
                                "mentions": mentions, "offset_errors": bad, "planted": total,
                                "planted_found": found, "start": start["wall"], "start_walls": start["walls"],
                                "start_rss": start["rss"], "baselines": base, "pss": warm.get("pss"),
-                               "jobs1": {"wall": single["wall"], "walls": single["walls"], "mb_s": single_mbs,
-                                         "rss": single["rss"], "pss": single.get("pss")}}
+                               "jobs2": {"wall": double["wall"], "walls": double["walls"], "mb_s": double_mbs,
+                                         "rss": double["rss"], "pss": double.get("pss")}}
         ratio = mbs / base["aho_mb_s"]
         row(f"annotate {corpus.upper()} es, {tb} termbase, JSON (CLI, cached matcher)",
             f"{mbs:.2f} MB/s ({warm['wall']:.2f} s for {nbytes / 1e6:.1f} MB)", "≥ 5 MB/s", mbs >= 5,
             f"flashtext {base['flashtext_mb_s']:.2f} MB/s (×{mbs / base['flashtext_mb_s']:.2f})")
         row("annotate vs bare pyahocorasick (fold + iter_long)", f"×{ratio:.2f} ({base['aho_mb_s']:.2f} MB/s bare)",
             "≥ ×0.5", ratio >= 0.5, f"pyahocorasick {base['aho_mb_s']:.2f} MB/s")
-        row("the same on one process (`--jobs 1`)",
-            f"{single_mbs:.2f} MB/s, ×{single_mbs / base['aho_mb_s']:.2f} of the bare scan", "—", None)
-        row("annotate peak memory (all processes: summed PSS; largest process: RSS)",
-            f"{warm['pss']:.0f} MB all, {warm['rss']:.0f} MB largest (`--jobs 1`: {single['rss']:.0f} MB)",
+        row("annotate peak memory (RSS; PSS summed over processes)", f"{warm['rss']:.0f} MB (PSS {warm['pss']:.0f} MB)",
             "≤ 600 MB", max(warm["pss"], warm["rss"]) <= 600)
+        row("the same on two processes (`--jobs 2`)",
+            f"{double_mbs:.2f} MB/s (×{double_mbs / base['aho_mb_s']:.2f} of the bare scan), "
+            f"PSS {double['pss']:.0f} MB summed, {double['rss']:.0f} MB largest process", "—", None)
         row("annotate first run (builds and caches the matcher)", f"{cold:.2f} s, peak {cold_rss:.0f} MB", "—", None)
         row("repeat run starts annotating (one-sentence article)", f"{start['wall']:.2f} s", "≤ 0.5 s",
             start["wall"] <= 0.5)

@@ -28,13 +28,13 @@ def batch(tmp_path):
 @pytest.mark.parametrize("fmt", ["json", "csv", "md", "html", "text"])
 def test_jobs_give_the_same_output(filled_cli, batch, tmp_path, fmt):
     outputs = {}
-    for jobs in ("1", "2"):
+    for jobs in ("1", "2", "0"):
         out = tmp_path / f"out-{jobs}.{fmt}"
         result = filled_cli("annotate", batch, "--format", fmt, "--jobs", jobs, "-o", out)
         assert result.exit_code == 3, result.stderr  # the broken file, reported ...
         assert result.stderr.count("07b-broken.txt") == 1 and "Traceback" not in result.stderr
         outputs[jobs] = out.read_text(encoding="utf-8")
-    assert outputs["1"] == outputs["2"]
+    assert outputs["1"] == outputs["2"] == outputs["0"]
     assert outputs["1"].count("border-conference") >= 2 or fmt == "csv"  # ... and the others written
 
 

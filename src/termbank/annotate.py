@@ -377,8 +377,9 @@ class Annotator:
         return self._words
 
     def warm(self) -> None:
-        """Load now what a long batch needs (the automaton): before forking workers that share it."""
+        """Load now what a long batch needs (the automaton, key positions): before forking workers that share it."""
         _ = self.automaton
+        self.index.warm()
 
     @property
     def automaton(self) -> ahocorasick.Automaton:

@@ -10,7 +10,6 @@ gives (2 usage, 3 bad input, 4 database). Anything else is a bug and keeps its t
 # at each start, and evaluating them from strings took 15 ms of a warm lookup (issue 8).
 import gc
 import json
-import os
 import sys
 from typing import Annotated, Optional
 
@@ -277,7 +276,7 @@ def annotate(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any mention is flagged.")] = False,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the articles (default: UTF-8, Windows-1252 detected).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-file summary lines on stderr.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", help="Processes for a batch (default: one per CPU for batches over 1 MB).")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", help="Processes for a batch: faster, more memory (0: one per CPU).")] = 1,
 ) -> None:
     """Mark every known term in English or Spanish articles, with translations and flags."""
     from . import render
@@ -287,7 +286,7 @@ def annotate(
     if fmt not in FORMATS_ANNOTATE:
         fail(UsageError(f"--format must be one of {', '.join(FORMATS_ANNOTATE)}"))
     if jobs < 0:
-        fail(UsageError("--jobs must be 0 (automatic) or more"))
+        fail(UsageError("--jobs must be 0 (one per CPU) or more"))
     try:
         paths = list(iter_articles(files))
         annot = api.annotator(open_db())
@@ -296,7 +295,7 @@ def annotate(
     if "-" in paths:
         jobs = 1  # standard input is read here, not by a worker
     elif jobs == 0:
-        jobs = default_jobs() if _batch_bytes(paths) >= PARALLEL_BYTES else 1
+        jobs = default_jobs()
     if jobs > 1 and len(paths) > 1:
         annot.warm()  # loaded once, here, and shared with the workers
     out = open(output, "w", encoding="utf-8", newline="") if output else None
@@ -371,20 +370,6 @@ def annotate(
         raise typer.Exit(bad)
     if strict and flagged:
         raise typer.Exit(1)
-
-
-# A batch this large (in bytes) is spread over worker processes unless --jobs says otherwise.
-PARALLEL_BYTES = 1_000_000
-
-
-def _batch_bytes(paths: list[str]) -> int:
-    total = 0
-    for p in paths:
-        try:
-            total += os.path.getsize(p)
-        except OSError:
-            pass  # reported when it is read
-    return total
 
 
 # -- check ------------------------------------------------------------------------------

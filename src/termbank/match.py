@@ -213,6 +213,11 @@ class _Packed(dict):
             offsets.append(total)
         return keys, order, b"".join(parts), offsets
 
+    def index_keys(self) -> None:
+        """Build the dict of key positions now (see _find): before forking workers that share it."""
+        if self._where is None and len(self._keys) > _FINDS_BEFORE_DICT:
+            self._where = dict(zip(self._keys, range(len(self._keys))))
+
     def _find(self, key) -> int:
         """Return the position of ``key`` among the packed keys, or -1.
 
@@ -460,6 +465,12 @@ class TermIndex:
 
     def __len__(self) -> int:
         return len(self.concepts)
+
+    def warm(self) -> None:
+        """Do now the one-off work a long run would do on first use (for forked workers to share)."""
+        for packed in (self.entries, self.concepts):
+            if isinstance(packed, _Packed):
+                packed.index_keys()
 
     def without_grams(self) -> TermIndex:
         """Return a shallow copy that pickles without the trigram postings of fuzzy lookup.
