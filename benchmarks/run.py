@@ -259,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"annotate x{runs}")
         warm = median_run(ann_cmd, runs, env, tree=True)
         mbs = nbytes / 1e6 / warm["wall"]
+        commands.append(f"termbank --db sqlite:///termbase-{tb}.db annotate ../data/corpus-es-{corpus} "
+                        "--lang es --format json -q -o annotate.jsonl --jobs 2")
         log(f"annotate on two processes (--jobs 2) x{runs}")
         double = median_run(ann_cmd + ["--jobs", "2"], runs, env, tree=True)
         double_mbs = nbytes / 1e6 / double["wall"]
