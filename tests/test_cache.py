@@ -87,3 +87,19 @@ def test_released_pages_read_back_the_same(tmp_path):
     copy = bytes(view)
     release([view, memoryview(b"not mapped")])
     assert bytes(view) == copy == BLOB[100:-100]  # the file's pages come back when read again
+
+
+def test_loaded_objects_do_not_keep_their_mapping_open():
+    import gc
+    import os
+
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("counts open files through /proc")
+    cache.cached("thing", "sqlite:///x.db", 7, _thing)
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        loaded = cache.cached("thing", "sqlite:///x.db", 7, _thing)
+        assert isinstance(loaded["blob"], memoryview)
+        del loaded
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) <= before + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import pickle
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -73,14 +74,16 @@ def _as_given(buffer):
     return buffer
 
 
-# Buffers handed out as views of a memory-mapped file: id(view) -> (view, mapping, offset).
+# Views handed out of memory-mapped files: id(view) -> (weak reference to the mapping,
+# offset, size). Weak, so that a mapping (and its file descriptor) goes once the views
+# of it are gone; the size guards against a new view that reuses an old one's id.
 _MAPPED: dict[int, tuple] = {}
 
 
 def map_buffer(mapping, offset: int, size: int) -> memoryview:
     """Return a read-only view of ``size`` bytes of ``mapping`` (an ``mmap``) at ``offset``, releasable."""
     view = memoryview(mapping)[offset:offset + size]
-    _MAPPED[id(view)] = (view, mapping, offset)
+    _MAPPED[id(view)] = (weakref.ref(mapping), offset, size)
     return view
 
 
@@ -97,9 +100,10 @@ def release(views) -> None:
         return
     for view in views:
         found = _MAPPED.pop(id(view), None)
-        if found is None or found[0] is not view:
+        mapping = found[0]() if found is not None else None
+        if mapping is None or found[2] != view.nbytes or view.obj is not mapping:
             continue
-        _, mapping, offset = found
+        offset = found[1]
         page = mmap.PAGESIZE
         start = -(-offset // page) * page
         end = (offset + view.nbytes) // page * page
