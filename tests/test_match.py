@@ -441,3 +441,35 @@ def test_packed_dict_finds_the_same_keys_by_bisection_and_by_dict(monkeypatch):
     assert got == again
     assert [packed.get(k, [None])[0] if isinstance(k, str) else None for k in probes[:-2]] == \
         [items.get(k, [None])[0] for k in probes[:-2]]
+
+
+def test_large_index_looks_up_the_same_after_the_cache(tmp_path, monkeypatch):
+    """An index past FUZZY_SCAN_MAX keys (trigram pool for fuzzy lookup), before and after a cache round trip."""
+    import random
+
+    from termbank import cache
+    from termbank.match import FUZZY_SCAN_MAX
+
+    monkeypatch.setenv("TERMBANK_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("TERMBANK_NO_CACHE", raising=False)
+    rng = random.Random(8)
+    syllables = "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo fu ga ge gi go gu la le li lo lu ma me " \
+                "mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu".split()
+
+    def word():
+        return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+
+    concepts = [Concept(f"c{i}", "other", terms=(Term(text=f"{word()} {word()}", lang="en"), Term(text=f"{word()} {word()}", lang="es")))
+                for i in range(3000)]
+    built = TermIndex.build(concepts)
+    assert len(built.entries) > FUZZY_SCAN_MAX
+    queries = [c.terms[0].text[:-1] + "x" for c in concepts[::97]] + [c.terms[1].text.upper() for c in concepts[::89]]
+
+    def answers(index):
+        return [[(h.concept.id, h.match, round(h.score, 2)) for h in index.lookup(q, limit=5)] for q in queries]
+
+    want = answers(built)
+    assert sum(bool(a) for a in want) > len(queries) * 0.9
+    cache.cached("idx", "u", 1, lambda: built)
+    loaded = cache.cached("idx", "u", 1, lambda: pytest.fail("rebuilt"))
+    assert answers(loaded) == want

@@ -281,7 +281,7 @@ class Annotator:
     """A compiled matcher over a :class:`TermIndex` (picklable, so it can be cached)."""
 
     #: Version of the pickled form, for the cache (see cache.cached's ``layout``).
-    LAYOUT = _SCAN_VERSION
+    LAYOUT = (_SCAN_VERSION, TermIndex.LAYOUT)
 
     def __init__(self, index: TermIndex):
         self.index = index

@@ -131,7 +131,7 @@ def term_index(store: Store):
         with store.read() as session:
             return TermIndex.build(repo.iter_concepts(session))
 
-    return cache.cached("termindex", store.url, rev[0], build)
+    return cache.cached("termindex", store.url, rev[0], build, layout=TermIndex.LAYOUT)
 
 
 def _other_lang(lang: str) -> str:

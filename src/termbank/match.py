@@ -168,6 +168,47 @@ def _concept_from_row(row: tuple) -> Concept:
 _FINDS_BEFORE_DICT = 4096
 
 
+class _KeyTable:
+    """Sorted string keys packed as one UTF-8 string with a newline after each, read one at a time.
+
+    The cached form of a packed dict's keys (see TermIndex.__getstate__): a view of the
+    mapped cache file instead of 400,000 strings to make at every start; a lookup
+    bisects it and decodes about twenty keys (issue 8, ``lookup`` start-up).
+
+    >>> t = _KeyTable(*_KeyTable.pack(["ab", "ñu", "zz"]))
+    >>> len(t), t[1], list(t), _KeyTable.pack(["a\\nb"])
+    (3, 'ñu', ['ab', 'ñu', 'zz'], ['a\\nb'])
+    """
+
+    __slots__ = ("_data", "_starts")
+
+    def __init__(self, data, starts: array):
+        self._data = memoryview(data.data if isinstance(data, Blob) else data)
+        self._starts = starts
+
+    @staticmethod
+    def pack(keys: list) -> tuple | list:
+        """Return ``(Blob, starts)`` for ``keys``, or ``keys`` itself when they are not all newline-free strings."""
+        if not all(isinstance(k, str) and "\n" not in k for k in keys):
+            return keys
+        starts, pos = array("Q"), 0
+        for k in keys:
+            starts.append(pos)
+            pos += len(k.encode()) + 1
+        return Blob("".join(k + "\n" for k in keys).encode()), starts
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, i: int) -> str:
+        start = self._starts[i]
+        end = self._starts[i + 1] - 1 if i + 1 < len(self._starts) else len(self._data) - 1
+        return str(self._data[start:end], "utf-8")
+
+    def __iter__(self):
+        return iter(str(self._data, "utf-8").split("\n")[:-1])
+
+
 class _Packed(dict):
     """A dict restored from the index cache whose values are unpickled on first use.
 
@@ -185,11 +226,11 @@ class _Packed(dict):
 
     __slots__ = ("_keys", "_order", "_blob", "_offsets", "_gone", "_decode", "_finds", "_where")
 
-    def __init__(self, keys: list, order: array, blob: bytes, offsets: array, decode=None):
+    def __init__(self, keys, order: array, blob: bytes, offsets: array, decode=None):
         super().__init__()
         self._decode = decode  # applied to each unpickled value
         # Sorted keys searched by bisection: no dict of them to build (hash) at load time.
-        self._keys = keys
+        self._keys = _KeyTable(*keys) if isinstance(keys, tuple) else keys
         self._order = order  # positions in ``keys`` in the original insertion order
         self._blob = blob
         self._offsets = offsets
@@ -348,6 +389,44 @@ class _Packed(dict):
         return (dict, (dict(self.items()),))
 
 
+class _Postings:
+    """Trigram postings restored from the cache: one array of positions, read in place.
+
+    The cached form is ``(gram -> (start, count), Blob of uint32 positions)``, so that the
+    40 MB of positions of a 100k-concept index are a view of the mapped cache file and
+    not 20,000 arrays to allocate at every start (issue 8, ``lookup`` start-up).
+
+    >>> p = _Postings(*_Postings.pack({"abc": array("I", [1, 5]), "bcd": array("I", [2])}))
+    >>> list(p["abc"]), len(p["bcd"]), "abc" in p, "xyz" in p
+    ([1, 5], 1, True, False)
+    """
+
+    __slots__ = ("_spans", "_bytes")
+
+    def __init__(self, spans: dict[str, tuple[int, int]], positions):
+        self._spans = spans
+        if isinstance(positions, Blob):  # not through a pickle
+            positions = positions.data
+        self._bytes = memoryview(positions).cast("B")
+
+    @staticmethod
+    def pack(postings: dict[str, array]) -> tuple[dict[str, tuple[int, int]], Blob]:
+        spans, flat = {}, array("I")
+        for gram, plist in postings.items():
+            spans[gram] = (len(flat), len(plist))
+            flat.extend(plist)
+        return spans, Blob(flat.tobytes())
+
+    def __contains__(self, gram) -> bool:
+        return gram in self._spans
+
+    def __getitem__(self, gram) -> array:
+        start, count = self._spans[gram]
+        out = array("I")
+        out.frombytes(self._bytes[4 * start:4 * (start + count)])
+        return out
+
+
 class KeyEntry(NamedTuple):
     """One term (or form of a term) behind a key.
 
@@ -408,6 +487,9 @@ class TermIndex:
     [('Tte. Gral.', 'folded', 98.0)]
     """
 
+    #: Version of the pickled form, for the cache (see cache.cached's ``layout``).
+    LAYOUT = 2
+
     def __init__(self) -> None:
         self.entries: dict[str, list[KeyEntry]] = {}
         self.concepts: dict[str, Concept] = {}
@@ -430,7 +512,8 @@ class TermIndex:
         state["_lazy"] = Blob(pickle.dumps({"_fuzzy_keys": fuzzy_keys, "_order": self._order},
                                            protocol=pickle.HIGHEST_PROTOCOL))
         del state["_fuzzy_keys"], state["_order"]
-        state["_gram_postings"] = self._grams_index() if self.__dict__.get("_with_grams", True) else None
+        postings = self._grams_index() if self.__dict__.get("_with_grams", True) else None
+        state["_gram_postings"] = _Postings.pack(postings) if postings is not None else None
         state["_lang_keys"] = {}
         # Concepts and key entries are stored one pickle per value and decoded on first
         # use (see _Packed): loading a 100k-concept index then takes milliseconds.
@@ -440,7 +523,8 @@ class TermIndex:
         if memo is None:
             memo = self._pack_memo = (_Packed.pack(self.entries), _Packed.pack(self.concepts, _concept_row))
         # The blobs as Blob: views of the mapped cache file once loaded (see cache.py).
-        state["entries"], state["concepts"] = ((keys, order, Blob(blob), offsets) for keys, order, blob, offsets in memo)
+        state["entries"], state["concepts"] = ((_KeyTable.pack(keys), order, Blob(blob), offsets)
+                                               for keys, order, blob, offsets in memo)
         state["_row_fields"] = (_CONCEPT_FIELDS, _TERM_FIELDS)
         return state
 
@@ -451,6 +535,8 @@ class TermIndex:
             state["concepts"] = _Packed(*state["concepts"], decode=_concept_from_row)
         if isinstance(state.get("entries"), tuple):
             state["entries"] = _Packed(*state["entries"])
+        if isinstance(state.get("_gram_postings"), tuple):
+            state["_gram_postings"] = _Postings(*state["_gram_postings"])
         self.__dict__.update(state)
         for name, default in (("_pack_memo", None), ("_gram_postings", None), ("_lang_keys", {})):
             self.__dict__.setdefault(name, default)
