@@ -170,8 +170,8 @@ class _SortedWords:
 
     >>> g = _GAP
     >>> w = _SortedWords({g + "us" + g: 36, g + "ee" + g + "uu" + g: 101})
-    >>> w.get(g + "us" + g), w.get(g + "u" + g), w[0] == g + "ee" + g + "uu" + g, len(w)
-    (36, None, True, 2)
+    >>> [w[i].split(g) for i in range(len(w))], list(w.values), w.longest
+    ([['', 'ee', 'uu', ''], ['', 'us', '']], [101, 36], 7)
     """
 
     def __init__(self, values: dict[str, int]):
@@ -187,12 +187,6 @@ class _SortedWords:
 
     def __getitem__(self, i: int) -> str:
         return self.blob[self.offsets[i]:self.offsets[i + 1]]
-
-    def get(self, word: str) -> int | None:
-        i = bisect_left(self, word)
-        if i < len(self.values) and self[i] == word:
-            return self.values[i]
-        return None
 
 
 

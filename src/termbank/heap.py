@@ -64,6 +64,11 @@ class Blob:
     def __init__(self, data: bytes | memoryview):
         self.data = data
 
+    @staticmethod
+    def unwrap(obj):
+        """Return the bytes of a Blob (one not pickled yet), or ``obj`` as it is (bytes or a view)."""
+        return obj.data if isinstance(obj, Blob) else obj
+
     def __reduce_ex__(self, protocol):
         if protocol >= 5:
             return _as_given, (pickle.PickleBuffer(self.data),)

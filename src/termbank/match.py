@@ -183,7 +183,7 @@ class _KeyTable:
     __slots__ = ("_data", "_starts")
 
     def __init__(self, data, starts: array):
-        self._data = memoryview(data.data if isinstance(data, Blob) else data)
+        self._data = memoryview(Blob.unwrap(data))
         self._starts = starts
 
     @staticmethod
@@ -405,9 +405,7 @@ class _Postings:
 
     def __init__(self, spans: dict[str, tuple[int, int]], positions):
         self._spans = spans
-        if isinstance(positions, Blob):  # not through a pickle
-            positions = positions.data
-        self._bytes = memoryview(positions).cast("B")
+        self._bytes = memoryview(Blob.unwrap(positions)).cast("B")
 
     @staticmethod
     def pack(postings: dict[str, array]) -> tuple[dict[str, tuple[int, int]], Blob]:
