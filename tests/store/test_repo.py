@@ -107,6 +107,25 @@ def test_iter_concepts_reads_what_get_concept_reads(store):
     assert [c.id for c in read(store, lambda s: repo.iter_concepts(s, "rank"))] == ["empty", "ltgen"]
 
 
+def test_iter_concepts_keeps_position_order_whatever_order_rows_were_written_in(store):
+    from termbank.store.models import TermRow
+
+    add(store, tank())
+    add(store, Concept(id="ltgen", category="rank", terms=(Term("en", "Lieutenant General"), Term("es", "teniente general"))))
+    # An edit that reorders writes its terms again; then rows whose positions no longer
+    # follow their ids (as a hand edit or another tool could leave them).
+    write(store, lambda s: repo.save_concept(s, replace(get(store, "tank"), terms=tuple(reversed(tank().terms))), "ana"))
+    assert [t.text for t in read(store, repo.iter_concepts)[1].terms] == ["carro de combate", "tanque", "tank"]
+
+    def swap(s):
+        rows = s.scalars(select(TermRow).where(TermRow.concept_id == "ltgen").order_by(TermRow.position)).all()
+        rows[0].position, rows[1].position = 1, 0
+    write(store, swap)
+    every = read(store, repo.iter_concepts)
+    assert [t.text for t in every[0].terms] == ["teniente general", "Lieutenant General"]
+    assert every == [get(store, c.id) for c in every]
+
+
 # -- upsert -----------------------------------------------------------------------------
 def test_upsert_reports_added_unchanged_updated(store):
     up = lambda c: write(store, lambda s: repo.upsert_concept(s, c, "importer"))  # noqa: E731
