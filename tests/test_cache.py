@@ -103,3 +103,55 @@ def test_loaded_objects_do_not_keep_their_mapping_open():
         del loaded
     gc.collect()
     assert len(os.listdir("/proc/self/fd")) <= before + 1
+
+
+class _Witness:
+    """Pickles as the id of the process that pickled it (written to ``log``)."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def __reduce__(self):
+        import os
+
+        self.log.write_text(str(os.getpid()))
+        return (str, ("witness",))
+
+
+def test_deferred_saves_are_written_by_another_process_and_waited_for(cache_folder, tmp_path):
+    import os
+
+    log = tmp_path / "pickled-by"
+    calls = []
+    with cache.deferred_saves() as queued:
+        cache.cached("thing", "sqlite:///x.db", 7, lambda: calls.append(1) or [_thing(), _Witness(log)])
+        with cache.deferred_saves() as inner:  # nested: the outer block's queue
+            cache.cached("other", "sqlite:///x.db", 7, lambda: {"n": 1})
+        assert inner is queued
+    assert len(queued) == 2 and not list(cache_folder.glob("*.pickle"))  # nothing written yet
+    wait = cache.save_in_background(queued)
+    wait()
+    assert int(log.read_text()) != os.getpid()  # pickled in the forked child
+    got = cache.cached("thing", "sqlite:///x.db", 7, lambda: calls.append(2))
+    assert calls == [1] and bytes(got[0]["blob"]) == BLOB and got[1] == "witness"
+    assert cache.cached("other", "sqlite:///x.db", 7, lambda: calls.append(3)) == {"n": 1} and calls == [1]
+    wait()  # waiting twice is harmless
+
+
+def test_with_other_threads_running_deferred_saves_are_written_here(cache_folder, tmp_path):
+    import os
+    import threading
+
+    log = tmp_path / "pickled-by"
+    with cache.deferred_saves() as queued:
+        cache.cached("thing", "sqlite:///x.db", 7, lambda: [_Witness(log)])
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        cache.save_in_background(queued)
+        assert int(log.read_text()) == os.getpid()  # written before returning, by this process
+    finally:
+        stop.set()
+        other.join()
+    assert cache.cached("thing", "sqlite:///x.db", 7, lambda: None) == ["witness"]

@@ -156,3 +156,23 @@ def test_html_report_renders_in_headless_chromium(filled_cli, tmp_path):
     shot = cmd[:-2] + [f"--screenshot={png}", "--window-size=1200,1600", out.as_uri()]
     subprocess.run(shot, capture_output=True, timeout=120)
     assert png.exists() and png.stat().st_size > 10_000
+
+
+def test_a_first_run_leaves_the_matcher_cached_when_it_returns(filled_cli, _isolated_home, monkeypatch):
+    # The cache files are written while the articles are annotated (another process
+    # where it can fork); the command returns once they are on disk.
+    first = filled_cli("annotate", "--format", "json", str(EXAMPLES))
+    assert first.exit_code == 0, first.stderr
+    folder = _isolated_home / "cache"
+    assert {p.name.split("-")[0] for p in folder.glob("*.pickle")} >= {"annotator", "termindex"}
+    assert not list(folder.glob("*.tmp"))
+
+    from termbank.annotate import Annotator
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the matcher was built again instead of loaded")
+
+    monkeypatch.setattr(Annotator, "__init__", no_build)
+    again = filled_cli("annotate", "--format", "json", str(EXAMPLES))
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout

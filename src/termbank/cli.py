@@ -268,6 +268,7 @@ FORMATS_ANNOTATE = ("text", "json", "html", "md", "csv")
 
 @app.command()
 def annotate(
+    ctx: typer.Context,
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Articles (.txt, .md, .html), folders, or - for stdin.")],
     lang: Annotated[str, typer.Option("--lang", help="auto, en or es.")] = "auto",
     to: Annotated[Optional[str], typer.Option("--to", help="Locale of the suggested translations, e.g. es-MX.")] = None,
@@ -279,7 +280,7 @@ def annotate(
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", help="Processes for a batch: faster, more memory (0: one per CPU).")] = 1,
 ) -> None:
     """Mark every known term in English or Spanish articles, with translations and flags."""
-    from . import render
+    from . import cache, render
     from .articles import iter_articles, read_article
     from .batch import default_jobs, run_batch
 
@@ -289,9 +290,13 @@ def annotate(
         fail(UsageError("--jobs must be 0 (one per CPU) or more"))
     try:
         paths = list(iter_articles(files))
-        annot = api.annotator(open_db())
+        with cache.deferred_saves() as queued:
+            annot = api.annotator(open_db())
     except TermbankError as e:
         fail(e)
+    # A first run after a change writes the matcher's cache files from another process
+    # while this one annotates; the command ends once they are written.
+    ctx.call_on_close(cache.save_in_background(queued))
     if "-" in paths:
         jobs = 1  # standard input is read here, not by a worker
     elif jobs == 0:
