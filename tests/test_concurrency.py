@@ -15,7 +15,6 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from termbank import api
 from termbank.model import Concept, Term
