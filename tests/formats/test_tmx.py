@@ -188,3 +188,40 @@ def test_dates():
 def test_unknown_inline_option_is_refused():
     with pytest.raises(FormatError, match="inline must be"):
         TmxFormat().read(TmxFormat().write(make_units()), "x.tmx", inline="drop")
+
+
+@pytest.mark.parametrize("inline", ["strip", "keep"])
+def test_export_is_the_whole_tree_serialized(interop, units, inline):
+    # The writer serializes one <tu> at a time (issue 8, memory): the bytes must be those
+    # of the document serialized as one tree.
+    tico = read(interop("tmx/real/tico19-all.en-es-419.tmx"), inline=inline).units[:200]
+    for batch in ([units] if inline == "strip" else []) + [tico, []]:
+        data = TmxFormat().write(batch, inline=inline)
+        tree = etree.fromstring(data, etree.XMLParser(remove_blank_text=False)).getroottree()
+        assert etree.tostring(tree, xml_declaration=True, encoding="UTF-8") + b"\n" == data
+        assert len(tree.getroot().find("body")) == len(batch) and (b"<body/>" in data) == (not batch)
+
+
+def _tmx(body: str, *, header: str = '<header srclang="en" creationtool="t" creationtoolversion="1" '
+         'segtype="sentence" o-tmf="t" adminlang="en" datatype="plaintext"/>', after: str = "") -> bytes:
+    return f'<?xml version="1.0"?>\n<tmx version="1.4">\n{header}\n{body}\n{after}</tmx>\n'.encode()
+
+
+TU = '<tu><tuv xml:lang="en"><seg>Hello</seg></tuv><tuv xml:lang="es"><seg>Hola</seg></tuv></tu>\n'
+BAD_TU = '<tu><tuv xml:lang="en"><seg>Alone</seg></tuv></tu>\n'
+
+
+@pytest.mark.parametrize("data, message, line", [
+    # What <tmx> holds is checked before any unit, wherever it stands ...
+    (_tmx(f"<body>\n{BAD_TU}</body>", after="<extra/>\n"), "unexpected <extra> in <tmx>", 7),
+    (_tmx(f"<body>\n{BAD_TU}</body>", header=""), "no <header>", 2),
+    # ... then the units, the first error in document order.
+    (_tmx(f"<body>\n{TU}{BAD_TU}<note/>\n</body>"), "<tu> has 1 <tuv>", 6),
+    (_tmx(f"<body>\n{TU}<note/>\n{BAD_TU}</body>"), "unexpected <note> in <body>", 6),
+    # TMX 1.4b puts the header first: units are read with its srclang.
+    (_tmx("", header=f"<body>\n{TU}</body>", after='<header srclang="en"/>\n'), "<header> after <body>", 7),
+])
+def test_structure_errors_name_the_first_problem_and_its_line(data, message, line):
+    with pytest.raises(FormatError, match=message) as err:
+        TmxFormat().read(data, "memory.tmx")
+    assert err.value.line == line, str(err.value)

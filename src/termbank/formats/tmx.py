@@ -20,6 +20,12 @@ Reading
       dropped in strip mode anyway.
     * Units whose source or target is empty (after stripping codes) are skipped and
       counted in the report.
+    * The file is parsed as a stream, one ``tu`` at a time (a whole tree takes about
+      thirteen times the file in memory), so ``header`` must come before ``body``, as
+      TMX 1.4b requires: the units are read with the header's ``srclang``.
+
+Writing builds and serializes one ``tu`` at a time too, with the bytes the whole
+document serialized as one tree would have.
 
 Unit fields: ``tuid`` -> ``id`` (``tuid-2``... when one ``tu`` gives several units),
 ``creationid``/``creationdate`` -> ``created_by``/``created_at`` (the ``tu``'s, else the
@@ -45,8 +51,8 @@ from .base import (
     ReadResult,
     count,
     counted,
+    XmlStream,
     line_list,
-    parse_xml,
     xml_root_name,
     xml_safe,
 )
@@ -58,6 +64,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 INLINE_TAGS = frozenset({"bpt", "ept", "it", "ph", "hi", "ut", "sub"})
 _CODE_TAGS = frozenset({"bpt", "ept", "it", "ph", "ut"})
 _TMX_DATE = "%Y%m%dT%H%M%SZ"
+# The ranks of the streaming reader's errors: what <tmx> holds, then <body> and its units.
+_ROOT_RANK, _BODY_RANK = 0, 1
 
 
 def parse_tmx_date(value: str | None) -> datetime | None:
@@ -171,39 +179,85 @@ class _Reader:
         self.no_srclang = False
         self.bad_dates = 0
         self.ignored_attrs: Counter = Counter()
+        self.error: FormatError | None = None
+        self.error_rank = _BODY_RANK
 
     def fail(self, message: str, el: etree._Element | None) -> FormatError:
         return FormatError(message, self.filename, el.sourceline if el is not None else None)
 
-    def read(self, root: etree._Element) -> ReadResult:
-        if root.tag != "tmx":
-            raise self.fail(f"root element <{etree.QName(root).localname}> is not <tmx>", root)
-        header = body = None
-        for ch in _elements(root):
-            if ch.tag == "header" and header is None:
-                header = ch
-            elif ch.tag == "body" and body is None:
-                body = ch
-            else:
-                raise self.fail(f"unexpected <{ch.tag}> in <tmx> (TMX 1.4b: header, then body)", ch)
+    def hold(self, error: FormatError, rank: int, stream: XmlStream) -> None:
+        """Keep ``error`` unless one of an earlier rank is held; after a root error the stream stops yielding."""
+        if self.error is None or rank < self.error_rank:
+            self.error, self.error_rank = error, rank
+        if rank == _ROOT_RANK:
+            stream.skip()
+
+    def read(self, data: bytes) -> ReadResult:
+        """Return the units of a TMX document, streamed one ``tu`` at a time (issue 8).
+
+        Each ``tu`` is freed once read, so memory holds the units, not the tree (about
+        thirteen times the file). The errors are those a reader of the whole tree gives:
+        what ``<tmx>`` holds first, then ``<body>`` and its units in document order; a
+        well-formedness error or a refused entity anywhere wins (see XmlStream).
+        """
+        stream = XmlStream(data, self.filename)
+        units: list[TMUnit] = []
+        n_tu = depth = 0
+        root = header = None  # header: (srclang, line), read at its start
+        version = "?"
+        body_seen = in_body = body_first = False
+        for event, el in stream:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root, version = el, el.get("version") or "?"
+                    if el.tag != "tmx":
+                        self.hold(self.fail(f"root element <{etree.QName(el).localname}> is not <tmx>", el),
+                                  _ROOT_RANK, stream)
+                elif depth == 2:
+                    if el.tag == "header" and header is None:
+                        header = (el.get("srclang"), el.sourceline)
+                    elif el.tag == "body" and not body_seen:
+                        # Units are read with the header's srclang: after a late header, none is.
+                        body_seen = in_body = True
+                        body_first = header is None
+                    else:
+                        self.hold(self.fail(f"unexpected <{el.tag}> in <tmx> (TMX 1.4b: header, then body)", el),
+                                  _ROOT_RANK, stream)
+                continue
+            if in_body and depth > 3:  # inside a tu: read and freed with it
+                depth -= 1
+                continue
+            if in_body and depth == 3:
+                if el.tag != "tu":
+                    self.hold(self.fail(f"unexpected <{el.tag}> in <body> (TMX 1.4b allows only <tu>)", el),
+                              _BODY_RANK, stream)
+                else:
+                    n_tu += 1
+                    if self.error is None and not body_first:
+                        try:
+                            units.extend(self.tu(el, header[0]))
+                        except FormatError as exc:
+                            self.hold(exc, _BODY_RANK, stream)
+            elif in_body and depth == 2:
+                in_body = False
+            depth -= 1
+            stream.release(el)
+        if self.error is not None and self.error_rank == _ROOT_RANK:
+            raise self.error
         if header is None:
             raise self.fail("no <header> (TMX 1.4b requires one)", root)
-        if body is None:
+        if not body_seen:
             raise self.fail("no <body>: the file holds no translation units", root)
-        header_src = header.get("srclang")
-        units: list[TMUnit] = []
-        n_tu = 0
-        for tu in _elements(body):
-            if tu.tag != "tu":
-                raise self.fail(f"unexpected <{tu.tag}> in <body> (TMX 1.4b allows only <tu>)", tu)
-            n_tu += 1
-            units.extend(self.tu(tu, header_src))
-        return ReadResult(units=units, report=self.summary(root, n_tu, units),
+        if body_first:
+            raise FormatError("<header> after <body> (TMX 1.4b: header, then body)", self.filename, header[1])
+        if self.error is not None:
+            raise self.error
+        return ReadResult(units=units, report=self.summary(version, n_tu, units),
                           skipped=len(self.empty) + self.filtered, format="tmx")
 
-    def summary(self, root: etree._Element, n_tu: int, units: list[TMUnit]) -> list[str]:
+    def summary(self, version: str, n_tu: int, units: list[TMUnit]) -> list[str]:
         pairs = Counter(f"{u.source_lang}→{u.target_lang}" for u in units)
-        version = root.get("version") or "?"
         lines = [f"read {count(len(units), 'translation unit')} from {n_tu} <tu> (TMX {version}, inline codes "
                  f"{'kept as markup' if self.inline == 'keep' else 'stripped'})"
                  + (f": {counted(pairs)}" if pairs else "")]
@@ -359,8 +413,7 @@ class TmxFormat(Format):
         ``source_lang``/``target_lang`` keep only units in those languages (a bare
         language such as ``es`` also matches its locales).
         """
-        root = parse_xml(data, filename)
-        return _Reader(filename, inline, source_lang, target_lang).read(root)
+        return _Reader(filename, inline, source_lang, target_lang).read(data)
 
     def write(self, items: Iterable[TMUnit], *, inline: str = "strip", srclang: str | None = None,
               adminlang: str = "en", report: list[str] | None = None, **options) -> bytes:
@@ -380,15 +433,30 @@ class TmxFormat(Format):
             "o-tmf": "termbank", "adminlang": adminlang, "srclang": srclang, "datatype": "plaintext",
         })
         body = etree.SubElement(root, "body")
-        for n, u in enumerate(units, 1):
-            self._tu(body, u, srclang, inline, n)
+        # The document is written around one placeholder <tu>, and each unit's <tu> made
+        # and serialized on its own: a tree of every unit takes about fourteen times the
+        # file in memory (issue 8). The bytes are those of the whole tree serialized.
+        if units:
+            etree.SubElement(body, "tu")
+        _indent(root)
+        doctype = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
+        document = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
+                                  doctype=doctype) + b"\n"
+        if units:
+            head, tail = document.split(b"<tu/>", 1)
+            parts = [head]
+            for n, u in enumerate(units, 1):
+                holder = etree.Element("body")
+                self._tu(holder, u, srclang, inline, n)
+                _indent(holder[0], 2)
+                parts.append(etree.tostring(holder[0], encoding="UTF-8", with_tail=False))
+                parts.append(b"\n    ")
+            parts[-1] = tail
+            document = b"".join(parts)
         dropped = sum(len(text) - len(xml_safe(text)) for u in units for text in (u.source, u.target))
         if dropped and report is not None:
             report.append(f"removed {count(dropped, 'control character')} that XML 1.0 cannot hold")
-        _indent(root)
-        doctype = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
-        return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
-                              doctype=doctype) + b"\n"
+        return document
 
     @staticmethod
     def _tu(body: etree._Element, u: TMUnit, srclang: str, inline: str, n: int) -> None:
