@@ -375,6 +375,24 @@ def main(argv: list[str] | None = None) -> int:
             row(f"TM search via the CLI ({tm} units in SQLite)",
                 f"{warm['wall']:.2f} s (first run, building the index: {first:.1f} s, peak {first_rss:.0f} MB)",
                 "—", None)
+        # TMX interchange of the 100k memory: export it, import it into a new database.
+        small_db = OUT / "tm-100k.db"
+        if not small_db.exists():
+            log("translation memory in a database: 100k units (setup, once)")
+            probe("tm_db", ["--db", f"sqlite:///{small_db}", "--tm", str(DATA / "tm-100k.tsv")], env)
+        tmx_file, tmx_db = OUT / "tm-100k.tmx", OUT / "tmx-import.db"
+        tmx_db.unlink(missing_ok=True)
+        log("TMX export and import: 100k units")
+        exp_wall, exp_rss, _ = run_proc(termbank + ["--db", f"sqlite:///{small_db}", "export", "--format", "tmx",
+                                                    "-o", str(tmx_file)], env=env)
+        imp_wall, imp_rss, _ = run_proc(termbank + ["--db", f"sqlite:///{tmx_db}", "import", str(tmx_file), "--json"],
+                                        env=env)
+        commands.append("termbank --db sqlite:///tm-100k.db export --format tmx -o tm-100k.tmx")
+        commands.append("termbank --db sqlite:///tmx-import.db import tm-100k.tmx --json")
+        results["tmx"] = {"export": exp_wall, "export_rss": exp_rss, "import": imp_wall, "import_rss": imp_rss,
+                          "mb": tmx_file.stat().st_size / 1e6}
+        row(f"TMX export / import, 100k units ({tmx_file.stat().st_size / 1e6:.0f} MB file)",
+            f"{exp_wall:.1f} s, peak {exp_rss:.0f} MB / {imp_wall:.1f} s, peak {imp_rss:.0f} MB", "—", None)
 
     m = machine()
     results["machine"] = m
