@@ -31,7 +31,7 @@ TOUR = [
     ("annotate", "Mark every known term in articles (text, json, html, md or csv). `--jobs N` spreads a\n"
      "batch over N worker processes (`--jobs 0`: one per CPU) that share the loaded matcher:\n"
      "the same output in the same order, faster, for more memory (at 100,000 concepts, two\n"
-     "processes annotate 10 MB in 3.5 s instead of 5.2 s, holding 639 MB instead of 567).",
+     "processes annotate 10 MB in 3.5 s instead of 5.1 s, holding 610 MB instead of 540).",
      ["termbank annotate examples/border-conference.es.txt --format md | head -20",
       "termbank annotate examples/border-conference.en.txt --format json"
       " | python -c \"import json,sys; d=json.load(sys.stdin); print(json.dumps(d['mentions'][18], ensure_ascii=False, indent=1))\"",
