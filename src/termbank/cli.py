@@ -333,8 +333,9 @@ def annotate(
     if len(paths) > 3 and sys.stderr.isatty():
         from rich.progress import Progress
 
+        # Started at the first result, once --jobs workers are forked: the bar's refresh
+        # thread must not run while they are (a lock it holds would stay held in them).
         progress = Progress(transient=True)
-        progress.start()
         task = progress.add_task("annotating", total=len(paths))
     # The matcher fills its caches as it goes: nothing cyclic to collect, but each full
     # collection rescans all of it (issue 8: a sixth of the time of a 10 MB batch).
@@ -344,6 +345,8 @@ def annotate(
     try:
         for error, code, warning, text, summary, n_flagged, doc in run_batch(work, paths, jobs=jobs):
             if progress:
+                if not progress.live.is_started:
+                    progress.start()
                 progress.advance(task)
             if error is not None:
                 typer.echo(f"termbank: error: {error}", err=True)
