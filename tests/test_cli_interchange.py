@@ -138,3 +138,29 @@ def test_export_options_and_errors(filled_cli, tmp_path):
     assert filled_cli("export", "--format", "docx").exit_code == 2
     assert filled_cli("export", "--category", "weapons").exit_code == 2
     assert filled_cli("import", str(tmp_path / "missing.tbx")).exit_code == 3
+
+
+def test_memory_export_streams_the_units_and_finds_srclang_by_query(cli, tmp_path):
+    # `export --format tmx` writes the units as they come from the database; the header's
+    # srclang comes from a query: the one source language, or *all* when there are several.
+    from termbank import api
+    from termbank.formats.tmx import TmxFormat
+    from termbank.model import TMUnit
+    from termbank.store import repo
+
+    cli("init", "--empty")
+    store = api.open_database(cli.url)
+    english = [TMUnit("en", f"The general arrived on day {i}.", "es", f"El general llegó el día {i}.") for i in range(7)]
+    store.run_write(lambda s: repo.add_units(s, english, "tester"))
+    out = tmp_path / "memory.tmx"
+    assert cli("export", "--format", "tmx", "-o", str(out)).exit_code == 0
+    with store.read() as session:
+        stored = list(repo.iter_units(session))
+    assert out.read_bytes() == TmxFormat().write(stored) and b'srclang="en"' in out.read_bytes()
+
+    store.run_write(lambda s: repo.add_units(s, [TMUnit("es", "La Marina informó.", "en", "The Navy reported.")], "tester"))
+    mixed = cli("export", "--format", "tmx")
+    with store.read() as session:
+        stored = list(repo.iter_units(session))
+    assert mixed.stdout_bytes == TmxFormat().write(stored) and b'srclang="*all*"' in mixed.stdout_bytes
+    assert len(stored) == 8

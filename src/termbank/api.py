@@ -10,9 +10,11 @@ scripts can call them directly::
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import BinaryIO
 
 from . import cache
 from .config import choose_database, current_author
@@ -52,6 +54,7 @@ __all__ = [
     "check_files",
     "import_file",
     "export_data",
+    "export_to",
     "make_concept_id",
     "concept_as_dict",
     "tm_add",
@@ -304,6 +307,18 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
 
 def export_data(store: Store, *, format: str = "tbx", category: str | None = None, **options) -> bytes:
     """Return the termbase (or, for TMX, the translation memory) in a file format."""
+    out = io.BytesIO()
+    export_to(store, out, format=format, category=category, **options)
+    return out.getvalue()
+
+
+def export_to(store: Store, out: BinaryIO, *, format: str = "tbx", category: str | None = None, **options) -> None:
+    """Write the termbase (or, for TMX, the translation memory) to ``out`` in a file format.
+
+    The memory goes from the database to ``out`` a batch of units at a time (issue 8: a
+    million units took gigabytes as a list and a tree); TMX's ``srclang`` is found by
+    a query first.
+    """
     from .formats import get_format
     from .store import repo
 
@@ -312,14 +327,18 @@ def export_data(store: Store, *, format: str = "tbx", category: str | None = Non
         raise UsageError(f"format {format!r} can only be imported")
     if category is not None:
         _check_category(category)
+    options = {k: v for k, v in options.items() if v is not None}
     with store.read() as session:
         if fmt.kind == "tm":
-            items = list(repo.iter_units(session))
+            items = repo.iter_units(session)
+            if fmt.name == "tmx" and "srclang" not in options:
+                sources = {pair.split(">", 1)[0] for pair in repo.unit_language_pairs(session)}
+                options["srclang"] = sources.pop() if len(sources) == 1 else "*all*"
         else:
             items = repo.iter_concepts(session, category)
             if fmt.name == "json" and category is None:
                 items = list(items) + list(repo.iter_units(session))
-    return fmt.write(items, **{k: v for k, v in options.items() if v is not None})
+        fmt.write_to(items, out, **options)
 
 
 # -- editing ------------------------------------------------------------------------

@@ -535,20 +535,29 @@ def export(
     lang: Annotated[Optional[str], typer.Option("--lang", help="Language to sort a printable glossary by (md, html).")] = None,
 ) -> None:
     """Export the termbase (TBX-Basic v3, CSV, DeepL, Google, glossaries) or the memory (TMX)."""
-    try:
-        data = api.export_data(open_db(), format=fmt, category=category, source_lang=source_lang,
-                               target_lang=target_lang, lang=lang)
-    except TermbankError as e:
-        fail(e)
-    if output:
+    import shutil
+    import tempfile
+
+    # Written to a temporary file first, as it is made (a large memory never sits in
+    # memory whole), then copied: a failure half way leaves the output as it was.
+    with tempfile.TemporaryFile() as spool:
         try:
-            with open(output, "wb") as fh:
-                fh.write(data)
+            api.export_to(open_db(), spool, format=fmt, category=category, source_lang=source_lang,
+                          target_lang=target_lang, lang=lang)
+        except TermbankError as e:
+            fail(e)
         except OSError as exc:
-            fail(UsageError(f"{output}: cannot write: {exc.strerror}"))
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+            fail(UsageError(f"cannot write a temporary file: {exc.strerror}"))
+        spool.seek(0)
+        if output:
+            try:
+                with open(output, "wb") as fh:
+                    shutil.copyfileobj(spool, fh, 1 << 20)
+            except OSError as exc:
+                fail(UsageError(f"{output}: cannot write: {exc.strerror}"))
+        else:
+            shutil.copyfileobj(spool, sys.stdout.buffer, 1 << 20)
+            sys.stdout.flush()
 
 
 # -- translation memory ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 from babel import Locale
 from lxml import etree
@@ -90,6 +90,10 @@ class Format:
     def write(self, items: Iterable, **options) -> bytes:
         """Return the file bytes for ``items`` (concepts or units)."""
         raise NotImplementedError(f"{self.name}: import only")
+
+    def write_to(self, items: Iterable, out: BinaryIO, **options) -> None:
+        """Write the file for ``items`` to ``out``: as :meth:`write`, or as it goes where a format can."""
+        out.write(self.write(items, **options))
 
     @classmethod
     def can_read(cls) -> bool:

@@ -24,8 +24,8 @@ Reading
       thirteen times the file in memory), so ``header`` must come before ``body``, as
       TMX 1.4b requires: the units are read with the header's ``srclang``.
 
-Writing builds and serializes one ``tu`` at a time too, with the bytes the whole
-document serialized as one tree would have.
+Writing builds, serializes and writes one ``tu`` at a time too (``write_to``), with
+the bytes the whole document serialized as one tree would have.
 
 Unit fields: ``tuid`` -> ``id`` (``tuid-2``... when one ``tu`` gives several units),
 ``creationid``/``creationdate`` -> ``created_by``/``created_at`` (the ``tu``'s, else the
@@ -36,9 +36,12 @@ and target ``tuv`` -> ``props`` as ``source:TYPE`` / ``target:TYPE``.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from itertools import chain
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -422,10 +425,27 @@ class TmxFormat(Format):
         ``inline="keep"`` treats unit texts as TMX inline markup (as read with
         ``inline="keep"``); the default writes them as plain text.
         """
-        units = list(items)
+        out = io.BytesIO()
+        self.write_to(items, out, inline=inline, srclang=srclang, adminlang=adminlang, report=report)
+        return out.getvalue()
+
+    def write_to(self, items: Iterable[TMUnit], out: BinaryIO, *, inline: str = "strip",
+                 srclang: str | None = None, adminlang: str = "en", report: list[str] | None = None,
+                 **options) -> None:
+        """Write the document :meth:`write` returns to ``out``, one unit at a time.
+
+        Each unit's ``tu`` is made, serialized and written on its own, around a
+        placeholder in the document: a tree of every unit takes about fourteen times the
+        file in memory (issue 8). The bytes are those of the whole tree serialized.
+        Given ``srclang``, ``items`` is read once, as it comes (units streamed from the
+        database); without it, the units are gathered first to find it.
+        """
         if srclang is None:
-            langs = {u.source_lang for u in units}
+            items = list(items)
+            langs = {u.source_lang for u in items}
             srclang = langs.pop() if len(langs) == 1 else "*all*"
+        units = iter(items)
+        first = next(units, None)
         root = etree.Element("tmx", version="1.4")
         # TMX 1.4b header: all seven attributes below are required by tmx14.dtd.
         etree.SubElement(root, "header", {
@@ -433,30 +453,29 @@ class TmxFormat(Format):
             "o-tmf": "termbank", "adminlang": adminlang, "srclang": srclang, "datatype": "plaintext",
         })
         body = etree.SubElement(root, "body")
-        # The document is written around one placeholder <tu>, and each unit's <tu> made
-        # and serialized on its own: a tree of every unit takes about fourteen times the
-        # file in memory (issue 8). The bytes are those of the whole tree serialized.
-        if units:
+        if first is not None:
             etree.SubElement(body, "tu")
         _indent(root)
         doctype = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
         document = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
                                   doctype=doctype) + b"\n"
-        if units:
-            head, tail = document.split(b"<tu/>", 1)
-            parts = [head]
-            for n, u in enumerate(units, 1):
-                holder = etree.Element("body")
-                self._tu(holder, u, srclang, inline, n)
-                _indent(holder[0], 2)
-                parts.append(etree.tostring(holder[0], encoding="UTF-8", with_tail=False))
-                parts.append(b"\n    ")
-            parts[-1] = tail
-            document = b"".join(parts)
-        dropped = sum(len(text) - len(xml_safe(text)) for u in units for text in (u.source, u.target))
+        if first is None:
+            out.write(document)
+            return
+        head, tail = document.split(b"<tu/>", 1)
+        out.write(head)
+        dropped = 0
+        for n, u in enumerate(chain((first,), units), 1):
+            holder = etree.Element("body")
+            self._tu(holder, u, srclang, inline, n)
+            _indent(holder[0], 2)
+            if n > 1:
+                out.write(b"\n    ")
+            out.write(etree.tostring(holder[0], encoding="UTF-8", with_tail=False))
+            dropped += sum(len(text) - len(xml_safe(text)) for text in (u.source, u.target))
+        out.write(tail)
         if dropped and report is not None:
             report.append(f"removed {count(dropped, 'control character')} that XML 1.0 cannot hold")
-        return document
 
     @staticmethod
     def _tu(body: etree._Element, u: TMUnit, srclang: str, inline: str, n: int) -> None:
