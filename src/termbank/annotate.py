@@ -189,7 +189,6 @@ class _SortedWords:
         return self.blob[self.offsets[i]:self.offsets[i + 1]]
 
 
-
 @dataclass(frozen=True, slots=True)
 class Mention:
     """One term found in a text (SPEC: annotate MENTION), plus what was matched."""
@@ -591,7 +590,6 @@ class Annotator:
                 extra = 1  # the abbreviation's own period: "U.S.", "Gral."
             out.append((concept, term, entry.term_index, kind, rule, score, extra))
         return tuple(out)
-
 
     @staticmethod
     def _neutral(concept: Concept, term: Term) -> bool:

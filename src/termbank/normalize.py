@@ -365,7 +365,6 @@ class Folded:
             oend += 1
         return ostart, oend
 
-
     def mapper(self) -> Callable[[int, int], tuple[int, int]]:
         """Return a function doing :meth:`to_original` for non-empty in-bounds spans, without its checks.
 

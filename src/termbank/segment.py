@@ -270,7 +270,6 @@ def split_sentences(text: str, lang: str, extra_abbreviations: Iterable[str] = (
     return [s.text for s in segment(text, lang, extra_abbreviations)]
 
 
-
 def paragraph_numbers(text: str, spans: Iterable[Span]) -> list[int]:
     r"""Return, for each span of ``text``, the number of the paragraph it lies in (from 0).
 
