@@ -332,8 +332,9 @@ def export_to(store: Store, out: BinaryIO, *, format: str = "tbx", category: str
         if fmt.kind == "tm":
             items = repo.iter_units(session)
             if fmt.name == "tmx" and "srclang" not in options:
-                sources = {pair.split(">", 1)[0] for pair in repo.unit_language_pairs(session)}
-                options["srclang"] = sources.pop() if len(sources) == 1 else "*all*"
+                from .formats.tmx import header_srclang
+
+                options["srclang"] = header_srclang(pair.split(">", 1)[0] for pair in repo.unit_language_pairs(session))
         else:
             items = repo.iter_concepts(session, category)
             if fmt.name == "json" and category is None:

@@ -60,7 +60,7 @@ from .base import (
     xml_safe,
 )
 
-__all__ = ["TmxFormat", "INLINE_TAGS"]
+__all__ = ["TmxFormat", "INLINE_TAGS", "header_srclang"]
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: TMX 1.4b inline elements (``ut`` is deprecated but still read).
@@ -381,6 +381,16 @@ class _Reader:
                         f"({', '.join(v[0] for v in variants)})", tu)
 
 
+def header_srclang(source_langs: Iterable[str]) -> str:
+    """Return the header's ``srclang`` for units in these source languages: the only one, else ``*all*``.
+
+    >>> header_srclang(["en", "en"]), header_srclang(["en", "es"]), header_srclang([])
+    ('en', '*all*', '*all*')
+    """
+    langs = set(source_langs)
+    return langs.pop() if len(langs) == 1 else "*all*"
+
+
 def _add_prop(props: dict[str, str], kind: str, value: str) -> None:
     if kind in props:
         if value not in props[kind].split("\n"):
@@ -442,8 +452,7 @@ class TmxFormat(Format):
         """
         if srclang is None:
             items = list(items)
-            langs = {u.source_lang for u in items}
-            srclang = langs.pop() if len(langs) == 1 else "*all*"
+            srclang = header_srclang(u.source_lang for u in items)
         units = iter(items)
         first = next(units, None)
         root = etree.Element("tmx", version="1.4")
