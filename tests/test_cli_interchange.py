@@ -164,3 +164,108 @@ def test_memory_export_streams_the_units_and_finds_srclang_by_query(cli, tmp_pat
         stored = list(repo.iter_units(session))
     assert mixed.stdout_bytes == TmxFormat().write(stored) and b'srclang="*all*"' in mixed.stdout_bytes
     assert len(stored) == 8
+
+
+def _memory(n: int, start: int = 0) -> list:
+    from termbank.model import TMUnit
+
+    return [TMUnit("en", f"The brigade reached post {i}.", "es", f"La brigada llegó al puesto {i}.") for i in range(start, start + n)]
+
+
+def _stored_texts(url: str) -> list[tuple[str, str]]:
+    from termbank import api
+    from termbank.store import repo
+
+    with api.open_database(url).read() as session:
+        return [(u.source, u.target) for u in repo.iter_units(session)]
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["into a memory", "into an empty one"])
+def test_memory_import_stores_units_as_read_across_batches(cli, tmp_path, held):
+    # `import` of a TMX stores its units a batch (5,000) at a time as they are read:
+    # duplicates are merged across batches and with what the store held, in file order.
+    from termbank.formats.tmx import TmxFormat
+
+    cli("init", "--empty")
+    first = _memory(3, start=20_000) if held else []
+    if held:
+        (tmp_path / "held.tmx").write_bytes(TmxFormat().write(first))
+        assert cli("import", str(tmp_path / "held.tmx")).exit_code == 0
+    units = _memory(12_000)
+    units[7_000] = units[10]  # a duplicate in the second batch of one in the first
+    units[11_999] = _memory(1, start=20_001)[0]  # one the store may hold
+    units[11_998] = _memory(1, start=20_001)[0]
+    path = tmp_path / "memory.tmx"
+    path.write_bytes(TmxFormat().write(units))
+    result = cli("import", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["units"] == ({"added": 11_997, "merged": 3} if held else {"added": 11_998, "merged": 2})
+    assert report["concepts"] is None
+    assert report["report"][0].startswith("read 12000 translation units from 12000 <tu>")
+    expected = list(dict.fromkeys((u.source, u.target) for u in first + units))
+    assert _stored_texts(cli.url) == expected
+    again = json.loads(cli("import", str(path), "--json", "--dry-run").stdout)
+    assert again["units"] == {"added": 12_000, "merged": 0} and again["dry_run"]
+    assert json.loads(cli("import", str(path), "--json").stdout)["units"] == {"added": 0, "merged": 12_000}
+
+
+@pytest.mark.parametrize("flaw", ["tu", "syntax"])
+def test_memory_import_found_bad_after_stored_batches_keeps_nothing(filled_cli, tmp_path, flaw):
+    # The units of the first batches are in the database when the reader meets the flaw
+    # near the end: the transaction is rolled back, the store is byte for byte as it was.
+    from termbank.formats.tmx import TmxFormat
+
+    good = TmxFormat().write(_memory(6_000))  # a batch stored; lines below 65,536 (libxml2 is exact there)
+    cut = good.rindex(b"</body>")
+    bad = b'  <tu>\n      <tuv xml:lang="en"><seg>Alone.</seg></tuv>\n    </tu>\n  ' if flaw == "tu" else b"  <tu>\n  "
+    data = good[:cut] + bad + good[cut:]
+    line = good.count(b"\n", 0, cut) + 1 if flaw == "tu" else None
+    path = tmp_path / "memory.tmx"
+    path.write_bytes(data)
+    before, raw_before = snapshot(filled_cli.url), sqlite_bytes(filled_cli.url)
+    result = filled_cli("import", str(path))
+    assert result.exit_code == 3, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    if line is not None:
+        assert f"memory.tmx:{line}: <tu> has 1 <tuv>" in lines[0], lines[0]
+    else:
+        assert re.search(r"memory\.tmx:\d+: not well-formed XML", lines[0]), lines[0]
+    assert snapshot(filled_cli.url) == before
+    if raw_before is not None:
+        assert sqlite_bytes(filled_cli.url) == raw_before
+
+
+def test_memory_import_retried_reads_the_file_again(cli, tmp_path, monkeypatch):
+    # A write transaction that fails on a lock is run again from the start (Store.run_write):
+    # the streamed import must then read the file again, not go on from where it stopped.
+    # The lock error is injected after the first batch was stored, as a busy database would.
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from termbank import api
+    from termbank.formats.tmx import TmxFormat
+    from termbank.store import repo
+
+    cli("init", "--empty")
+    path = tmp_path / "memory.tmx"
+    path.write_bytes(TmxFormat().write(_memory(7_000)))
+    real = repo.add_units
+    calls = []
+
+    def busy_once(session, units, author=None, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            it = iter(units)
+            real(session, [next(it) for _ in range(5_000)], author)
+            raise OperationalError("INSERT INTO tm_unit", {}, sqlite3.OperationalError("database is locked"))
+        return real(session, units, author, **kw)
+
+    monkeypatch.setattr(repo, "add_units", busy_once)
+    store = api.open_database(cli.url)
+    report = api.import_file(store, str(path))
+    assert store.retries == 1 and len(calls) == 2
+    assert report["units"] == {"added": 7_000, "merged": 0}
+    assert _stored_texts(cli.url) == [(u.source, u.target) for u in _memory(7_000)]

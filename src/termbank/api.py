@@ -271,38 +271,70 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     so re-importing a file is a no-op. With ``dry_run`` nothing is written. Returns the
     counts and the reader's report.
     """
-    from .formats import read_file
+    from .formats import file_bytes, reader_for
     from .store import repo
 
-    result = read_file(path, format, **{k: v for k, v in options.items() if v is not None})
+    options = {k: v for k, v in options.items() if v is not None}
+    data = file_bytes(path)
+    fmt = reader_for(data, path, format)
     who = current_author(author)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     units = {"added": 0, "merged": 0}
-
-    def work(session):
-        if not dry_run:
-            counts.update(repo.upsert_concepts(session, result.concepts, who, action="import"))
-        for c in result.concepts if dry_run else ():
-            existing = repo.get_concept(session, c.id)
-            status = "added" if existing is None else ("unchanged" if repo.same_content(existing, c) else "updated")
-            counts[status] += 1
-        if result.units:
-            if dry_run:
-                units["added"] = len(result.units)
-            else:
-                units["added"], units["merged"] = repo.add_units(session, result.units, who)
-
-    if dry_run:
-        with store.read() as session:
-            work(session)
+    if fmt.kind == "tm":
+        result = _import_units(store, data, path, fmt, options, units, dry_run, who)
+        n_units = units["added"] + units["merged"]
     else:
-        store.run_write(work)
+        result = fmt.read(data, path, **options)
+        result.format = result.format or fmt.name
+        n_units = len(result.units)
+
+        def work(session):
+            if not dry_run:
+                counts.update(repo.upsert_concepts(session, result.concepts, who, action="import"))
+            for c in result.concepts if dry_run else ():
+                existing = repo.get_concept(session, c.id)
+                status = "added" if existing is None else ("unchanged" if repo.same_content(existing, c) else "updated")
+                counts[status] += 1
+            if result.units:
+                if dry_run:
+                    units["added"] = len(result.units)
+                else:
+                    units["added"], units["merged"] = repo.add_units(session, result.units, who)
+
+        if dry_run:
+            with store.read() as session:
+                work(session)
+        else:
+            store.run_write(work)
     return {
         "file": path, "format": result.format, "dry_run": dry_run,
-        "concepts": counts if result.concepts or not result.units else None,
-        "units": units if result.units else None,
+        "concepts": counts if result.concepts or not n_units else None,
+        "units": units if n_units else None,
         "skipped": result.skipped, "merged_in_file": result.merged, "report": result.report,
     }
+
+
+def _import_units(store: Store, data: bytes, path: str, fmt, options: dict, units: dict, dry_run: bool,
+                  who: str | None):
+    """Store the units of a translation memory file as they are read; return the reader's result.
+
+    The units are never all in memory (issue 8: a million took 1.7 GB): each batch goes
+    to the database as it is read, in one transaction, so a file found bad at its end
+    leaves the store as it was. A retried transaction reads the file again from the start.
+    """
+    from .formats import Streamed
+    from .store import repo
+
+    def work(session):
+        streamed = Streamed(fmt.stream(data, path, **options))
+        if session is None:
+            units["added"], units["merged"] = sum(1 for _ in streamed), 0
+        else:
+            units["added"], units["merged"] = repo.add_units(session, streamed, who)
+        streamed.result.format = streamed.result.format or fmt.name
+        return streamed.result
+
+    return work(None) if dry_run else store.run_write(work)
 
 
 def export_data(store: Store, *, format: str = "tbx", category: str | None = None, **options) -> bytes:

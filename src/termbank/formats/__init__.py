@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import FormatError, UsageError
-from .base import HEAD_SIZE, Format, ReadResult, bom_encoding
+from .base import HEAD_SIZE, Format, ReadResult, Streamed, bom_encoding
 from .delimited import DeeplTsv, GoogleCsv, PairsCsv, TermbankCsv, TermbankTsv
 from .markup import HtmlFormat, JsonFormat, MarkdownFormat
 from .tbx import TbxFormat
@@ -24,10 +24,13 @@ __all__ = [
     "FORMATS",
     "Format",
     "ReadResult",
+    "Streamed",
     "get_format",
     "detect_format",
+    "file_bytes",
     "read_bytes",
     "read_file",
+    "reader_for",
     "readable_formats",
     "writable_formats",
 ]
@@ -92,21 +95,30 @@ def detect_format(data: bytes, filename: str = "") -> Format:
                       "name it with --format", filename or None, 1)
 
 
-def read_bytes(data: bytes, filename: str = "<input>", format: str = "auto", **options) -> ReadResult:
-    """Return what the reader of ``format`` (or the detected one) finds in ``data``."""
+def reader_for(data: bytes, filename: str = "<input>", format: str = "auto") -> Format:
+    """Return the reader of ``format``, or of the format detected in ``data``; UsageError if export-only."""
     fmt = detect_format(data, filename) if format == "auto" else get_format(format)
     if not fmt.can_read():
         raise UsageError(f"format {fmt.name!r} can only be exported")
+    return fmt
+
+
+def read_bytes(data: bytes, filename: str = "<input>", format: str = "auto", **options) -> ReadResult:
+    """Return what the reader of ``format`` (or the detected one) finds in ``data``."""
+    fmt = reader_for(data, filename, format)
     result = fmt.read(data, filename, **options)
     result.format = result.format or fmt.name
     return result
 
 
-def read_file(path: str | Path, format: str = "auto", **options) -> ReadResult:
-    """Return what is in the file at ``path`` (see :func:`read_bytes`); nothing is written."""
-    path = Path(path)
+def file_bytes(path: str | Path) -> bytes:
+    """Return the bytes of the file at ``path``; FormatError naming it when it cannot be read."""
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
         raise FormatError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
-    return read_bytes(data, str(path), format, **options)
+
+
+def read_file(path: str | Path, format: str = "auto", **options) -> ReadResult:
+    """Return what is in the file at ``path`` (see :func:`read_bytes`); nothing is written."""
+    return read_bytes(file_bytes(path), str(path), format, **options)

@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO, ClassVar
 
@@ -27,6 +27,7 @@ from ..model import Concept, Term, TMUnit
 __all__ = [
     "ReadResult",
     "Format",
+    "Streamed",
     "LanguageTags",
     "HEAD_SIZE",
     "bom_encoding",
@@ -67,6 +68,17 @@ class ReadResult:
     format: str = ""
 
 
+class Streamed:
+    """The units of a :meth:`Format.stream`, to iterate once; then ``result`` holds its :class:`ReadResult`."""
+
+    def __init__(self, stream: Generator[TMUnit, None, ReadResult]):
+        self._stream = stream
+        self.result: ReadResult | None = None
+
+    def __iter__(self) -> Iterator[TMUnit]:
+        self.result = yield from self._stream
+
+
 class Format:
     """Base class of a file format: content sniffing, a reader and/or a writer.
 
@@ -86,6 +98,18 @@ class Format:
     def read(self, data: bytes, filename: str = "<input>", **options) -> ReadResult:
         """Return the concepts or units in ``data``; raise FormatError naming file and line."""
         raise NotImplementedError(f"{self.name}: export only")
+
+    def stream(self, data: bytes, filename: str = "<input>", **options) -> Generator[TMUnit, None, ReadResult]:
+        """Yield the units in ``data`` as they are read; return the rest of the :class:`ReadResult`.
+
+        The returned result has no units. A format that reads one unit at a time (TMX)
+        yields each as it is read; this default reads the whole file first. Errors are
+        those of :meth:`read`, raised where the reader meets them.
+        """
+        result = self.read(data, filename, **options)
+        units, result.units = result.units, []
+        yield from units
+        return result
 
     def write(self, items: Iterable, **options) -> bytes:
         """Return the file bytes for ``items`` (concepts or units)."""
@@ -230,7 +254,7 @@ def _xml_parser() -> etree.XMLParser:
 
 def _check_xml_bytes(data: bytes, filename: str) -> None:
     """Refuse empty input and NUL bytes without a UTF-16/32 byte-order mark."""
-    if not data or not data.strip():
+    if not data or data.isspace():  # not strip(): that copies a whole file ending in a newline
         raise FormatError("empty file", filename, 1)
     enc, _ = bom_encoding(data)
     if enc is None or enc == "utf-8":

