@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 from typing import BinaryIO
 
 from . import cache
@@ -271,19 +272,23 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     so re-importing a file is a no-op. With ``dry_run`` nothing is written. Returns the
     counts and the reader's report.
     """
-    from .formats import file_bytes, reader_for
+    from .formats import HEAD_SIZE, file_bytes, reader_for
     from .store import repo
 
     options = {k: v for k, v in options.items() if v is not None}
-    data = file_bytes(path)
-    fmt = reader_for(data, path, format)
+    try:
+        fmt = reader_for(file_bytes(path, HEAD_SIZE), path, format)  # formats are told by their head
+    except FormatError:
+        fmt = None  # the whole file explains better what is wrong
     who = current_author(author)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     units = {"added": 0, "merged": 0}
-    if fmt.kind == "tm":
-        result = _import_units(store, data, path, fmt, options, units, dry_run, who)
+    if fmt is not None and fmt.kind == "tm":
+        result = _import_units(store, path, fmt, options, units, dry_run, who)
         n_units = units["added"] + units["merged"]
     else:
+        data = file_bytes(path)
+        fmt = reader_for(data, path, format)
         result = fmt.read(data, path, **options)
         result.format = result.format or fmt.name
         n_units = len(result.units)
@@ -314,19 +319,19 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     }
 
 
-def _import_units(store: Store, data: bytes, path: str, fmt, options: dict, units: dict, dry_run: bool,
-                  who: str | None):
+def _import_units(store: Store, path: str, fmt, options: dict, units: dict, dry_run: bool, who: str | None):
     """Store the units of a translation memory file as they are read; return the reader's result.
 
-    The units are never all in memory (issue 8: a million took 1.7 GB): each batch goes
-    to the database as it is read, in one transaction, so a file found bad at its end
-    leaves the store as it was. A retried transaction reads the file again from the start.
+    Neither the file nor its units are ever all in memory (issue 8: a million units took
+    1.7 GB): each batch goes to the database as it is read, in one transaction, so a
+    file found bad at its end leaves the store as it was. A retried transaction reads
+    the file again from the start.
     """
     from .formats import Streamed
     from .store import repo
 
     def work(session):
-        streamed = Streamed(fmt.stream(data, path, **options))
+        streamed = Streamed(fmt.stream(Path(path), path, **options))
         if session is None:
             units["added"], units["merged"] = sum(1 for _ in streamed), 0
         else:

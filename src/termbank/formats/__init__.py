@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import FormatError, UsageError
-from .base import HEAD_SIZE, Format, ReadResult, Streamed, bom_encoding
+from .base import HEAD_SIZE, Format, ReadResult, Streamed, bom_encoding, file_bytes
 from .delimited import DeeplTsv, GoogleCsv, PairsCsv, TermbankCsv, TermbankTsv
 from .markup import HtmlFormat, JsonFormat, MarkdownFormat
 from .tbx import TbxFormat
@@ -109,14 +109,6 @@ def read_bytes(data: bytes, filename: str = "<input>", format: str = "auto", **o
     result = fmt.read(data, filename, **options)
     result.format = result.format or fmt.name
     return result
-
-
-def file_bytes(path: str | Path) -> bytes:
-    """Return the bytes of the file at ``path``; FormatError naming it when it cannot be read."""
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise FormatError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
 
 
 def read_file(path: str | Path, format: str = "auto", **options) -> ReadResult:

@@ -14,7 +14,9 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import BinaryIO, ClassVar
 
 from babel import Locale
@@ -31,6 +33,7 @@ __all__ = [
     "LanguageTags",
     "HEAD_SIZE",
     "bom_encoding",
+    "file_bytes",
     "decode_text",
     "scan_text",
     "collapse",
@@ -99,13 +102,15 @@ class Format:
         """Return the concepts or units in ``data``; raise FormatError naming file and line."""
         raise NotImplementedError(f"{self.name}: export only")
 
-    def stream(self, data: bytes, filename: str = "<input>", **options) -> Generator[TMUnit, None, ReadResult]:
-        """Yield the units in ``data`` as they are read; return the rest of the :class:`ReadResult`.
+    def stream(self, source: bytes | Path, filename: str = "<input>",
+               **options) -> Generator[TMUnit, None, ReadResult]:
+        """Yield the units in ``source`` (bytes, or a file's path) as they are read; return the rest of the :class:`ReadResult`.
 
         The returned result has no units. A format that reads one unit at a time (TMX)
-        yields each as it is read; this default reads the whole file first. Errors are
-        those of :meth:`read`, raised where the reader meets them.
+        yields each as it is read, from the file as it goes; this default reads the whole
+        file first. Errors are those of :meth:`read`, raised where the reader meets them.
         """
+        data = source if isinstance(source, bytes) else file_bytes(source)
         result = self.read(data, filename, **options)
         units, result.units = result.units, []
         yield from units
@@ -131,6 +136,15 @@ class Format:
 
     def __repr__(self) -> str:
         return f"<Format {self.name}>"
+
+
+def file_bytes(path: str | Path, limit: int = -1) -> bytes:
+    """Return the bytes of the file at ``path`` (the first ``limit``); FormatError naming it when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit)
+    except OSError as exc:
+        raise FormatError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
 
 
 # -- text decoding ---------------------------------------------------------------------
@@ -254,15 +268,37 @@ def _xml_parser() -> etree.XMLParser:
 
 def _check_xml_bytes(data: bytes, filename: str) -> None:
     """Refuse empty input and NUL bytes without a UTF-16/32 byte-order mark."""
-    if not data or data.isspace():  # not strip(): that copies a whole file ending in a newline
-        raise FormatError("empty file", filename, 1)
-    enc, _ = bom_encoding(data)
-    if enc is None or enc == "utf-8":
-        nul = data.find(b"\x00")
+    _check_xml_chunks((data,), filename)
+
+
+def _check_xml_chunks(chunks: Iterable[bytes], filename: str) -> bytes:
+    """:func:`_check_xml_bytes` over a file's bytes read piece by piece (in order); return the first piece."""
+    blank, lines, nul_check, first = True, 0, None, b""
+    for chunk in chunks:
+        if nul_check is None:
+            first = chunk
+            enc, _ = bom_encoding(chunk)
+            nul_check = enc is None or enc == "utf-8"
+        if blank and chunk and not chunk.isspace():  # not strip(): that copies the chunk
+            blank = False
+        nul = chunk.find(b"\x00") if nul_check else -1
         if nul >= 0:
             raise FormatError(
                 "NUL byte: binary data, or UTF-16 without a byte-order mark (XML 1.0 requires one)",
-                filename, _line_at(data, nul))
+                filename, lines + _line_at(chunk, nul))
+        lines += chunk.count(b"\n")
+    if blank:
+        raise FormatError("empty file", filename, 1)
+    return first
+
+
+def _file_chunks(path: Path, filename: str, size: int = 1 << 20) -> Iterator[bytes]:
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(size):
+                yield chunk
+    except OSError as exc:
+        raise FormatError(f"cannot read file: {exc.strerror or exc}", filename) from None
 
 
 def _syntax_error(msg: str, line: int | None, filename: str) -> FormatError:
@@ -327,9 +363,12 @@ class XmlStream:
     size (issue 8).
     """
 
-    def __init__(self, data: bytes, filename: str):
-        _check_xml_bytes(data, filename)
-        self.data = data
+    def __init__(self, source: bytes | Path, filename: str):
+        # A path is read as the parser goes, so that the file's bytes are never all in
+        # memory (issue 8: a translation memory may be gigabytes); it is checked first.
+        chunks = (source,) if isinstance(source, bytes) else _file_chunks(source, filename, _DOCTYPE_WITHIN)
+        self.head = _check_xml_chunks(chunks, filename)  # where _doctype_line looks
+        self.source = source
         self.filename = filename
         self.root: etree._Element | None = None
         self._refused: FormatError | None = None
@@ -338,19 +377,23 @@ class XmlStream:
         self._skipping = False
 
     def __iter__(self) -> Iterator[tuple[str, etree._Element]]:
-        events = etree.iterparse(io.BytesIO(self.data), events=("start", "end"), **_PARSER_OPTIONS)
-        try:
-            for event, el in events:
-                if self.root is None:
-                    self._begin(el)
-                if not self._skipping:
-                    yield event, el
-                elif event == "end":
-                    self.release(el)
-        except etree.XMLSyntaxError as exc:
-            raise self._syntax_error(exc) from None
-        except (ValueError, etree.LxmlError) as exc:
-            raise FormatError(f"cannot parse XML: {exc}", self.filename, 1) from None
+        with ExitStack() as stack:
+            try:
+                file = io.BytesIO(self.source) if isinstance(self.source, bytes) else stack.enter_context(
+                    open(self.source, "rb"))
+                for event, el in etree.iterparse(file, events=("start", "end"), **_PARSER_OPTIONS):
+                    if self.root is None:
+                        self._begin(el)
+                    if not self._skipping:
+                        yield event, el
+                    elif event == "end":
+                        self.release(el)
+            except etree.XMLSyntaxError as exc:
+                raise self._syntax_error(exc) from None
+            except (ValueError, etree.LxmlError) as exc:
+                raise FormatError(f"cannot parse XML: {exc}", self.filename, 1) from None
+            except OSError as exc:
+                raise FormatError(f"cannot read file: {exc.strerror or exc}", self.filename) from None
         if self.root is None:
             raise FormatError("no root element", self.filename, 1)
         if self._refused is not None:
@@ -383,7 +426,7 @@ class XmlStream:
         self.root = root
         # The DOCTYPE has been read by the time the root element starts.
         self._watch = root.getroottree().docinfo.internalDTD is not None
-        self._refused = _dtd_error(root, self.data, self.filename)
+        self._refused = _dtd_error(root, self.head, self.filename)
         if self._refused is not None:
             self._skipping = True
 
@@ -408,8 +451,12 @@ class XmlStream:
         return _syntax_error(msg, line, self.filename)
 
 
+#: How far into a file :func:`_doctype_line` looks for the DOCTYPE.
+_DOCTYPE_WITHIN = 1 << 20
+
+
 def _doctype_line(data: bytes) -> int | None:
-    text = scan_text(data[: 1 << 20])
+    text = scan_text(data[:_DOCTYPE_WITHIN])
     pos = text.upper().find("<!DOCTYPE")
     return text.count("\n", 0, pos) + 1 if pos >= 0 else None
 

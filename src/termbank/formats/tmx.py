@@ -23,6 +23,9 @@ Reading
     * The file is parsed as a stream, one ``tu`` at a time (a whole tree takes about
       thirteen times the file in memory), so ``header`` must come before ``body``, as
       TMX 1.4b requires: the units are read with the header's ``srclang``.
+      :meth:`TmxFormat.stream` yields each unit as it is read, from the bytes or from
+      the file as the parser goes: ``termbank import`` holds neither the file nor its
+      units.
 
 Writing builds, serializes and writes one ``tu`` at a time too (``write_to``), with
 the bytes the whole document serialized as one tree would have.
@@ -41,6 +44,7 @@ from collections import Counter
 from collections.abc import Generator, Iterable
 from datetime import datetime, timezone
 from itertools import chain
+from pathlib import Path
 from typing import BinaryIO
 
 from lxml import etree
@@ -196,7 +200,7 @@ class _Reader:
         if rank == _ROOT_RANK:
             stream.skip()
 
-    def stream(self, data: bytes) -> Generator[TMUnit, None, ReadResult]:
+    def stream(self, source: bytes | Path) -> Generator[TMUnit, None, ReadResult]:
         """Yield the units of a TMX document as each ``tu`` is read; return the report (issue 8).
 
         Each ``tu`` is freed once read, so memory holds neither the tree (about thirteen
@@ -207,7 +211,7 @@ class _Reader:
         is yielded after the first error, but the file is read to its end to find the
         one to raise, and a caller keeps nothing of a stream that raised.
         """
-        stream = XmlStream(data, self.filename)
+        stream = XmlStream(source, self.filename)
         pairs: Counter = Counter()
         n_tu = depth = 0
         root = header = None  # header: (srclang, line), read at its start
@@ -439,15 +443,15 @@ class TmxFormat(Format):
         streamed.result.units = units
         return streamed.result
 
-    def stream(self, data: bytes, filename: str = "<input>", *, inline: str = "strip",
+    def stream(self, source: bytes | Path, filename: str = "<input>", *, inline: str = "strip",
                source_lang: str | None = None, target_lang: str | None = None,
                **options) -> Generator[TMUnit, None, ReadResult]:
         """Yield the units of :meth:`read` as each ``tu`` is read; return the rest of its result.
 
-        ``termbank import`` stores them as they come (issue 8: a million units took
-        1.7 GB as a list).
+        Given a path, the file is read as the parser goes. ``termbank import`` stores
+        the units as they come (issue 8: a million units took 1.7 GB as a list).
         """
-        return _Reader(filename, inline, source_lang, target_lang).stream(data)
+        return _Reader(filename, inline, source_lang, target_lang).stream(source)
 
     def write(self, items: Iterable[TMUnit], *, inline: str = "strip", srclang: str | None = None,
               adminlang: str = "en", report: list[str] | None = None, **options) -> bytes:
