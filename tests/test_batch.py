@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -54,14 +55,27 @@ def test_negative_jobs_is_a_usage_error(filled_cli, batch):
 
 
 def test_run_batch_keeps_order_and_runs_in_workers():
-    import os
-
     got = list(run_batch(lambda x: (x * x, os.getpid()), range(40), jobs=2, chunksize=2))
     assert [v for v, _ in got] == [x * x for x in range(40)]
     assert os.getpid() not in {pid for _, pid in got}
 
 
 def test_run_batch_with_one_job_runs_here():
-    import os
-
     assert {pid for pid in run_batch(lambda _: os.getpid(), range(5), jobs=1)} == {os.getpid()}
+
+
+def test_run_batch_with_another_thread_running_runs_here():
+    # Forking copies only this thread: a lock the other one holds would stay held in the
+    # workers. The batch runs here instead (the same check as the cache writer's).
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        got = list(run_batch(lambda x: (x, os.getpid()), range(6), jobs=2))
+    finally:
+        stop.set()
+        other.join()
+    assert got == [(x, os.getpid()) for x in range(6)]
+    assert os.getpid() not in {pid for _, pid in run_batch(lambda x: (x, os.getpid()), range(6), jobs=2)}

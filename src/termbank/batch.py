@@ -12,10 +12,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-__all__ = ["default_jobs", "run_batch"]
+__all__ = ["can_fork", "default_jobs", "run_batch"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,6 +34,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def can_fork() -> bool:
+    """True when this process may fork: ``fork`` exists, no other thread runs, and it is no pool worker.
+
+    A child gets a copy of the forking thread only: a lock another thread held (a
+    console's, the allocator's) stays held in it forever. A pool's workers are daemonic
+    and may not have children.
+    """
+    return ("fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+            and not multiprocessing.current_process().daemon)
+
+
 def _call(item):
     return _WORK(item)
 
@@ -41,15 +53,15 @@ def run_batch(work: Callable[[T], R], items: Iterable[T], *, jobs: int = 1, chun
     """Yield ``work(item)`` for each item, in order, computed by up to ``jobs`` forked processes.
 
     ``work`` must catch its own expected errors and return them as values: an exception
-    escaping it stops the batch. With ``jobs`` 1, a single item, or no ``fork``, the work
-    runs here, one item after the other.
+    escaping it stops the batch. With ``jobs`` 1, a single item, or where forking is not
+    safe (see :func:`can_fork`), the work runs here, one item after the other.
 
     >>> list(run_batch(len, ["a", "bb", "ccc"], jobs=2))
     [1, 2, 3]
     """
     global _WORK
     items = list(items)
-    if jobs <= 1 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(items) < 2 or not can_fork():
         yield from map(work, items)
         return
     _WORK = work

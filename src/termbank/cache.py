@@ -14,7 +14,6 @@ import mmap
 import os
 import pickle
 import struct
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -140,10 +139,9 @@ def _nothing() -> None:
 
 def _fork() -> int | None:
     """Return ``os.fork()``, or None where forking is not safe or possible here."""
-    import multiprocessing  # only when there is something to write
+    from .batch import can_fork  # only when there is something to write
 
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1 \
-            or multiprocessing.current_process().daemon:
+    if not can_fork():
         return None
     try:
         return os.fork()
