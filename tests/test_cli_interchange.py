@@ -216,7 +216,7 @@ def test_memory_import_found_bad_after_stored_batches_keeps_nothing(filled_cli, 
     # near the end: the transaction is rolled back, the store is byte for byte as it was.
     from termbank.formats.tmx import TmxFormat
 
-    good = TmxFormat().write(_memory(6_000))  # a batch stored; lines below 65,536 (libxml2 is exact there)
+    good = TmxFormat().write(_memory(6_000))  # a batch of 5,000 is stored before the flaw
     cut = good.rindex(b"</body>")
     bad = b'  <tu>\n      <tuv xml:lang="en"><seg>Alone.</seg></tuv>\n    </tu>\n  ' if flaw == "tu" else b"  <tu>\n  "
     data = good[:cut] + bad + good[cut:]

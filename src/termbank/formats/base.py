@@ -40,6 +40,7 @@ __all__ = [
     "parse_xml",
     "XmlStream",
     "xml_root_name",
+    "line_of",
     "is_xml_id",
     "slug",
     "unique_id",
@@ -233,6 +234,38 @@ def scan_text(head: bytes) -> str:
 _PROLOG = re.compile(
     r"""\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)""", re.S | re.I)
 _ROOT = re.compile(r"\s*<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+
+
+#: The largest line number libxml2 stores on an element (16 bits).
+_LINE_CAP = 65535
+
+
+def line_of(el: etree._Element) -> int | None:
+    """Return ``el.sourceline``, corrected past line 65,535 to what libxml2 gives below it.
+
+    libxml2 keeps an element's line in 16 bits. Past 65,535 it keeps lines on text nodes
+    only, recorded where each text ends, and gives an element the line of a neighbour
+    (xmlGetLineNo): its first child, else the node after it, else the one before. There
+    ``sourceline`` comes out late by the newlines of the text it was taken from (a
+    ``tu``'s indentation: one line), so an error in a large file named the wrong line.
+    This follows the same neighbours and takes those newlines back.
+    """
+    line = el.sourceline
+    node = el
+    while line is not None and line > _LINE_CAP:
+        if node.text is not None:  # the first child is this text
+            return line - node.text.count("\n")
+        if len(node):  # an element right after the start tag: on the same line
+            node = node[0]
+        elif node.tail is not None:  # the text after it
+            return line - node.tail.count("\n")
+        elif node.getnext() is not None:  # an element right after it
+            node = node.getnext()
+        else:
+            return line  # the text before it, which ends where it starts
+        if not isinstance(node.tag, str):
+            return line  # a comment or processing instruction: not corrected
+    return line
 
 
 def xml_root_name(head: bytes) -> str | None:

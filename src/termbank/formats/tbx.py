@@ -79,6 +79,7 @@ from .base import (
     counted,
     default_statuses,
     is_xml_id,
+    line_of,
     require_languages,
     slug,
     unique_id,
@@ -204,7 +205,7 @@ class _Reader:
         self.error_rank = _ENTRY_RANK
 
     def fail(self, message: str, el: etree._Element | None = None) -> FormatError:
-        return FormatError(message, self.filename, el.sourceline if el is not None else None)
+        return FormatError(message, self.filename, line_of(el) if el is not None else None)
 
     def hold(self, error: FormatError, rank: int, stream: XmlStream) -> None:
         """Keep ``error`` unless one of an earlier rank is held; after a root or body error
@@ -235,7 +236,7 @@ class _Reader:
             if event == "start":
                 depth += 1
                 if depth == 1:
-                    root_line = el.sourceline
+                    root_line = line_of(el)
                     try:
                         self.start(el)
                     except FormatError as exc:
@@ -246,7 +247,7 @@ class _Reader:
                     name = _local(el)
                     if name == "body" and not body_seen:
                         body_seen = in_body = True
-                        body_line = el.sourceline
+                        body_line = line_of(el)
                     elif name == "back":
                         self.back = True
                 continue
@@ -303,7 +304,7 @@ class _Reader:
             if concept.id:
                 if concept.id in seen:
                     raise self.fail(f"duplicate concept id {concept.id!r} (first at line {seen[concept.id]})", el)
-                seen[concept.id] = el.sourceline or 0
+                seen[concept.id] = line_of(el) or 0
             else:
                 pending_ids.append(len(concepts))
             concepts.append(concept)
@@ -383,7 +384,7 @@ class _Reader:
         raw = el.get(XML_LANG) or el.get("lang")
         if not raw:
             raise self.fail(f"<{_local(el)}> without xml:lang", el)
-        lang = self.langs(raw, el.sourceline)
+        lang = self.langs(raw, line_of(el))
         found = False
         for ch in _elements(el):
             self.check_name(ch, el)

@@ -61,6 +61,7 @@ from .base import (
     count,
     counted,
     line_list,
+    line_of,
     xml_root_name,
     xml_safe,
 )
@@ -191,7 +192,7 @@ class _Reader:
         self.error_rank = _BODY_RANK
 
     def fail(self, message: str, el: etree._Element | None) -> FormatError:
-        return FormatError(message, self.filename, el.sourceline if el is not None else None)
+        return FormatError(message, self.filename, line_of(el) if el is not None else None)
 
     def hold(self, error: FormatError, rank: int, stream: XmlStream) -> None:
         """Keep ``error`` unless one of an earlier rank is held; after a root error the stream stops yielding."""
@@ -227,7 +228,7 @@ class _Reader:
                                   _ROOT_RANK, stream)
                 elif depth == 2:
                     if el.tag == "header" and header is None:
-                        header = (el.get("srclang"), el.sourceline)
+                        header = (el.get("srclang"), line_of(el))
                     elif el.tag == "body" and not body_seen:
                         # Units are read with the header's srclang: after a late header, none is.
                         body_seen = in_body = True
@@ -324,7 +325,7 @@ class _Reader:
         tuid = tu.get("tuid")
         for n, (t_lang, t_text, t_tuv, t_notes, t_props) in enumerate(targets, 1):
             if not s_text.strip() or not t_text.strip():
-                self.empty.append(t_tuv.sourceline or 0)
+                self.empty.append(line_of(t_tuv) or 0)
                 continue
             if not (_lang_ok(s_lang, self.want_source) and _lang_ok(t_lang, self.want_target)):
                 self.filtered += 1
@@ -351,7 +352,7 @@ class _Reader:
         raw = tuv.get(XML_LANG) or tuv.get("lang")
         if not raw:
             raise self.fail("<tuv> without xml:lang", tuv)
-        lang = self.langs(raw, tuv.sourceline)
+        lang = self.langs(raw, line_of(tuv))
         segs, notes, props = [], [], {}
         for ch in _elements(tuv):
             if ch.tag == "seg":
@@ -372,7 +373,7 @@ class _Reader:
                 raise self.fail(f"unknown element <{el.tag}> in <seg> (TMX 1.4b inline elements: "
                                 f"{', '.join(sorted(INLINE_TAGS))})", el)
         if unbalanced_codes(seg):
-            self.unbalanced.append(seg.sourceline or 0)
+            self.unbalanced.append(line_of(seg) or 0)
         text = seg_markup(seg) if self.inline == "keep" else seg_text(seg)
         return lang, text, tuv, notes, props
 
@@ -380,7 +381,7 @@ class _Reader:
         if not raw or raw.strip().lower() == "*all*":
             self.no_srclang = True
             return 0
-        want = self.langs(raw, tu.sourceline)
+        want = self.langs(raw, line_of(tu))
         for i, v in enumerate(variants):
             if v[0].lower() == want.lower():
                 return i
