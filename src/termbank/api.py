@@ -272,24 +272,19 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     so re-importing a file is a no-op. With ``dry_run`` nothing is written. Returns the
     counts and the reader's report.
     """
-    from .formats import HEAD_SIZE, file_bytes, reader_for
+    from .formats import open_source
     from .store import repo
 
     options = {k: v for k, v in options.items() if v is not None}
-    try:
-        fmt = reader_for(file_bytes(path, HEAD_SIZE), path, format)  # formats are told by their head
-    except FormatError:
-        fmt = None  # the whole file explains better what is wrong
+    fmt, source = open_source(path, format)  # a TBX or TMX file is read as it is parsed
     who = current_author(author)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     units = {"added": 0, "merged": 0}
-    if fmt is not None and fmt.kind == "tm":
-        result = _import_units(store, path, fmt, options, units, dry_run, who)
+    if fmt.kind == "tm":
+        result = _import_units(store, source, path, fmt, options, units, dry_run, who)
         n_units = units["added"] + units["merged"]
     else:
-        data = file_bytes(path)
-        fmt = reader_for(data, path, format)
-        result = fmt.read(data, path, **options)
+        result = fmt.read(source, path, **options)
         result.format = result.format or fmt.name
         n_units = len(result.units)
 
@@ -319,7 +314,8 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     }
 
 
-def _import_units(store: Store, path: str, fmt, options: dict, units: dict, dry_run: bool, who: str | None):
+def _import_units(store: Store, source: bytes | Path, path: str, fmt, options: dict, units: dict, dry_run: bool,
+                  who: str | None):
     """Store the units of a translation memory file as they are read; return the reader's result.
 
     Neither the file nor its units are ever all in memory (issue 8: a million units took
@@ -331,7 +327,7 @@ def _import_units(store: Store, path: str, fmt, options: dict, units: dict, dry_
     from .store import repo
 
     def work(session):
-        streamed = Streamed(fmt.stream(Path(path), path, **options))
+        streamed = Streamed(fmt.stream(source, path, **options))
         if session is None:
             units["added"], units["merged"] = sum(1 for _ in streamed), 0
         else:

@@ -11,7 +11,7 @@ from termbank.errors import FormatError
 from termbank.formats.tmx import TmxFormat, format_tmx_date, parse_tmx_date
 from termbank.model import TMUnit
 
-from .conftest import DATA, INTEROP, make_units
+from .conftest import INTEROP, make_units
 
 KIT = INTEROP / "tmx" / "tmx-compliance-kit"
 OMEGAT = INTEROP / "tmx" / "omegat-tests"
@@ -225,61 +225,6 @@ def test_structure_errors_name_the_first_problem_and_its_line(data, message, lin
     with pytest.raises(FormatError, match=message) as err:
         TmxFormat().read(data, "memory.tmx")
     assert err.value.line == line, str(err.value)
-
-
-def _outcome(run):
-    try:
-        return run()
-    except FormatError as exc:
-        return ("error", str(exc), exc.line)
-
-
-def _streamed_from(path, **options):
-    from termbank.formats import Streamed
-
-    streamed = Streamed(TmxFormat().stream(path, str(path), **options))
-    units = list(streamed)
-    return units, streamed.result.report, streamed.result.skipped
-
-
-_BIG = TmxFormat().write([TMUnit("en", f"Unit {i} of the memory.", "es", f"Unidad {i} de la memoria.")
-                          for i in range(9_000)])  # about 1.5 MB: checked in two pieces
-
-
-@pytest.mark.parametrize("case", [
-    "files", "truncated", "structure", "nul after the first megabyte", "blank beyond a megabyte", "entity late",
-])
-def test_reading_from_the_path_is_reading_the_bytes(case, tmp_path):
-    # `import` streams a memory from its file, never holding its bytes (issue 8): the units,
-    # report and errors must be those of the reader given the whole file's bytes.
-    if case == "files":
-        inputs = {p.name: p.read_bytes() for p in sorted({*DATA.glob("hostile/*.tmx"), *ALL_FILES})}
-        assert len(inputs) >= 10  # the hostile files; the interop ones too when present
-    elif case == "truncated":
-        inputs = {f"cut at {n}": _BIG[:n] for n in (40, 300, len(_BIG) // 2, len(_BIG) - 9)}
-    elif case == "structure":
-        inputs = {str(i): _tmx(body) for i, body in enumerate(
-            [f"<body>\n{TU}{BAD_TU}</body>", f"<body>\n{TU}<note/>\n</body>", ""])}
-    elif case == "nul after the first megabyte":
-        inputs = {"nul": _BIG[:1_200_000] + b"\x00" + _BIG[1_200_000:]}
-    elif case == "blank beyond a megabyte":
-        inputs = {"blank": b" \n" * 700_000}
-    else:
-        cut = _BIG.rindex(b"</body>")
-        inputs = {"entity": _BIG[:cut] + TU.replace("Hello", "&amp;Hello &lt; &unknown;").encode() + _BIG[cut:]}
-    for name, data in inputs.items():
-        path = tmp_path / "memory.tmx"
-        path.write_bytes(data)
-        for options in ({}, {"inline": "keep"}):
-            def whole():
-                result = TmxFormat().read(data, str(path), **options)
-                return result.units, result.report, result.skipped
-            expected = _outcome(whole)
-            assert _outcome(lambda: _streamed_from(path, **options)) == expected, name
-    if case in ("nul after the first megabyte", "blank beyond a megabyte", "truncated"):
-        assert expected[0] == "error"
-    if case == "nul after the first megabyte":
-        assert expected[2] == _BIG.count(b"\n", 0, 1_200_000) + 1
 
 
 def test_an_unreadable_path_is_a_format_error(tmp_path):

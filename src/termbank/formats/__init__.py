@@ -28,6 +28,7 @@ __all__ = [
     "get_format",
     "detect_format",
     "file_bytes",
+    "open_source",
     "read_bytes",
     "read_file",
     "reader_for",
@@ -111,6 +112,26 @@ def read_bytes(data: bytes, filename: str = "<input>", format: str = "auto", **o
     return result
 
 
+def open_source(path: str | Path, format: str = "auto") -> tuple[Format, bytes | Path]:
+    """Return the reader of the file at ``path`` and what to give it: the path or the bytes.
+
+    The format is told from the file's head. A reader that parses files as it reads them
+    (:attr:`Format.reads_paths`, XML) gets the path, so that the file's bytes are never
+    all in memory (issue 8); any other gets the bytes.
+    """
+    try:
+        fmt = reader_for(file_bytes(path, HEAD_SIZE), str(path), format)
+    except FormatError:
+        fmt = None  # the whole file explains better what is wrong
+    if fmt is not None and fmt.reads_paths:
+        return fmt, Path(path)
+    data = file_bytes(path)
+    return reader_for(data, str(path), format), data
+
+
 def read_file(path: str | Path, format: str = "auto", **options) -> ReadResult:
     """Return what is in the file at ``path`` (see :func:`read_bytes`); nothing is written."""
-    return read_bytes(file_bytes(path), str(path), format, **options)
+    fmt, source = open_source(path, format)
+    result = fmt.read(source, str(path), **options)
+    result.format = result.format or fmt.name
+    return result

@@ -94,6 +94,8 @@ class Format:
     extensions: ClassVar[tuple[str, ...]] = ()
     kind: ClassVar[str] = "terms"  # "terms" (concepts) or "tm" (translation units)
     description: ClassVar[str] = ""
+    #: Its reader also takes a file's path, and reads the file as it parses (XML).
+    reads_paths: ClassVar[bool] = False
 
     def sniff(self, head: bytes) -> bool:
         """Return True if ``head`` (the first bytes of a file) looks like this format."""

@@ -53,6 +53,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from lxml import etree
 
@@ -216,7 +217,7 @@ class _Reader:
             stream.skip()
 
     # -- document ------------------------------------------------------------------
-    def read(self, data: bytes) -> ReadResult:
+    def read(self, data: bytes | Path) -> ReadResult:
         """Return the concepts of a TBX document, streamed one entry at a time (issue 8).
 
         Each entry is freed once it is a Concept, so memory holds the concepts and one
@@ -686,14 +687,15 @@ class TbxFormat(Format):
     extensions = (".tbx", ".tbxm")
     kind = "terms"
     description = "TermBase eXchange (ISO 30042): TBX-Basic v3 DCA export; v3 and 2008 import"
+    reads_paths = True
 
     def sniff(self, head: bytes) -> bool:
         """True for an XML document whose root is ``<tbx>`` or ``<martif>``."""
         return xml_root_name(head) in ("tbx", "martif")
 
-    def read(self, data: bytes, filename: str = "<input>", *, min_languages: int = 2,
+    def read(self, data: bytes | Path, filename: str = "<input>", *, min_languages: int = 2,
              **options) -> ReadResult:
-        """Return the concepts of a TBX file (see the module docstring for the mapping)."""
+        """Return the concepts of a TBX file, its bytes or its path (see the module docstring for the mapping)."""
         return _Reader(filename, min_languages).read(data)
 
     def write(self, items: Iterable[Concept], *, title: str = "termbank glossary", lang: str = "en",

@@ -426,14 +426,15 @@ class TmxFormat(Format):
     extensions = (".tmx",)
     kind = "tm"
     description = "Translation Memory eXchange 1.4b (import also 1.1-1.4)"
+    reads_paths = True
 
     def sniff(self, head: bytes) -> bool:
         """True for an XML document whose root is ``<tmx>``."""
         return xml_root_name(head) == "tmx"
 
-    def read(self, data: bytes, filename: str = "<input>", *, inline: str = "strip",
+    def read(self, data: bytes | Path, filename: str = "<input>", *, inline: str = "strip",
              source_lang: str | None = None, target_lang: str | None = None, **options) -> ReadResult:
-        """Return the translation units of a TMX file (see the module docstring).
+        """Return the translation units of a TMX file, its bytes or its path (see the module docstring).
 
         ``source_lang``/``target_lang`` keep only units in those languages (a bare
         language such as ``es`` also matches its locales).
