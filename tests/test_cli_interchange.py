@@ -269,3 +269,41 @@ def test_memory_import_retried_reads_the_file_again(cli, tmp_path, monkeypatch):
     assert store.retries == 1 and len(calls) == 2
     assert report["units"] == {"added": 7_000, "merged": 0}
     assert _stored_texts(cli.url) == [(u.source, u.target) for u in _memory(7_000)]
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd (as bash's <(...) does)")
+@pytest.mark.parametrize("name", ["tmx", "tbx"])
+def test_import_from_a_pipe_reads_it_once(cli, name):
+    # `termbank import <(gunzip -c memory.tmx.gz)`: a pipe can be read only once, so its
+    # bytes are read whole (a regular file is parsed from its path, issue 8).
+    import os
+    import threading
+
+    from termbank.formats.tbx import TbxFormat
+    from termbank.formats.tmx import TmxFormat
+    from termbank.model import Concept, Term
+
+    cli("init", "--empty")
+    if name == "tmx":
+        data = TmxFormat().write(_memory(1_000))
+    else:
+        data = TbxFormat().write([Concept(id=f"c{i}", category="unit",
+                                          terms=(Term("en", f"Battalion {i}"), Term("es", f"Batallón {i}")))
+                                  for i in range(1_000)])
+    assert len(data) > 65_536  # more than the head read to tell the format
+    read_end, write_end = os.pipe()
+
+    def write() -> None:
+        with os.fdopen(write_end, "wb") as out:
+            out.write(data)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        result = cli("import", f"/dev/fd/{read_end}", "--json")
+    finally:
+        os.close(read_end)  # a reader that stopped early must not leave the writer blocked
+        writer.join()
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["units"] if name == "tmx" else report["concepts"])["added"] == 1_000

@@ -116,13 +116,16 @@ def open_source(path: str | Path, format: str = "auto") -> tuple[Format, bytes |
     """Return the reader of the file at ``path`` and what to give it: the path or the bytes.
 
     The format is told from the file's head. A reader that parses files as it reads them
-    (:attr:`Format.reads_paths`, XML) gets the path, so that the file's bytes are never
-    all in memory (issue 8); any other gets the bytes.
+    (:attr:`Format.reads_paths`, XML) gets the path of a regular file, so that its bytes
+    are never all in memory (issue 8); any other reader, or any other file (a pipe such
+    as ``<(gunzip -c memory.tmx.gz)``, which can be read only once), gets the bytes.
     """
-    try:
-        fmt = reader_for(file_bytes(path, HEAD_SIZE), str(path), format)
-    except FormatError:
-        fmt = None  # the whole file explains better what is wrong
+    fmt = None
+    if Path(path).is_file():
+        try:
+            fmt = reader_for(file_bytes(path, HEAD_SIZE), str(path), format)
+        except FormatError:
+            pass  # the whole file explains better what is wrong
     if fmt is not None and fmt.reads_paths:
         return fmt, Path(path)
     data = file_bytes(path)
