@@ -208,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "termbank")], env=env, check=False)
     env.pop("TERMBANK_NO_CACHE", None)
-    termbank = [shutil.which("termbank") or "termbank"]
+    # The termbank of this Python's environment (the one the probes import), on PATH or not.
+    script = Path(sys.executable).parent / "termbank"
+    termbank = [str(script) if script.exists() else shutil.which("termbank") or "termbank"]
     rows: list[dict] = []
     commands: list[str] = []
     results: dict = {"sizes": {"termbase": tb, "corpus": corpus, "tm": tm}, "runs": runs}
