@@ -210,31 +210,77 @@ def test_memory_import_stores_units_as_read_across_batches(cli, tmp_path, held):
     assert json.loads(cli("import", str(path), "--json").stdout)["units"] == {"added": 0, "merged": 12_000}
 
 
-@pytest.mark.parametrize("flaw", ["tu", "syntax"])
-def test_memory_import_found_bad_after_stored_batches_keeps_nothing(filled_cli, tmp_path, flaw):
-    # The units of the first batches are in the database when the reader meets the flaw
-    # near the end: the transaction is rolled back, the store is byte for byte as it was.
+def _termbase(n: int, start: int = 0) -> list:
+    from termbank.model import Concept, Term
+
+    return [Concept(id=f"bn-{i}", category="unit", terms=(Term("en", f"Battalion {i}"), Term("es", f"Batallón {i}")))
+            for i in range(start, start + n)]
+
+
+# A flaw near the end of each format, after a batch of 5,000 was stored: (bytes, message,
+# its line counted from the flaw's first line, or None: wherever the parser stops).
+_FLAWS = {
+    ("tmx", "entry"): (b'  <tu>\n      <tuv xml:lang="en"><seg>Alone.</seg></tuv>\n    </tu>\n  ', "<tu> has 1 <tuv>", 0),
+    ("tmx", "syntax"): (b"  <tu>\n  ", "not well-formed XML", None),
+    ("tbx", "entry"): (b'  <conceptEntry id="late">\n<langSec><termSec><term>x</term></termSec></langSec>\n'
+                       b"</conceptEntry>\n    ", "<langSec> without xml:lang", 1),
+    ("tbx", "syntax"): (b"  <conceptEntry>\n  ", "not well-formed XML", None),
+}
+
+
+@pytest.mark.parametrize("name, flaw", sorted(_FLAWS))
+def test_import_found_bad_after_stored_batches_keeps_nothing(filled_cli, tmp_path, name, flaw):
+    # Units or concepts of the first batches are in the database when the reader meets the
+    # flaw near the end: the transaction is rolled back, the store is byte for byte as it was.
+    from termbank.formats.tbx import TbxFormat
     from termbank.formats.tmx import TmxFormat
 
-    good = TmxFormat().write(_memory(6_000))  # a batch of 5,000 is stored before the flaw
+    good = TmxFormat().write(_memory(6_000)) if name == "tmx" else TbxFormat().write(_termbase(6_000))
     cut = good.rindex(b"</body>")
-    bad = b'  <tu>\n      <tuv xml:lang="en"><seg>Alone.</seg></tuv>\n    </tu>\n  ' if flaw == "tu" else b"  <tu>\n  "
-    data = good[:cut] + bad + good[cut:]
-    line = good.count(b"\n", 0, cut) + 1 if flaw == "tu" else None
-    path = tmp_path / "memory.tmx"
-    path.write_bytes(data)
+    bad, message, offset = _FLAWS[(name, flaw)]
+    path = tmp_path / f"file.{name}"
+    path.write_bytes(good[:cut] + bad + good[cut:])
     before, raw_before = snapshot(filled_cli.url), sqlite_bytes(filled_cli.url)
     result = filled_cli("import", str(path))
     assert result.exit_code == 3, result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
-    if line is not None:
-        assert f"memory.tmx:{line}: <tu> has 1 <tuv>" in lines[0], lines[0]
-    else:
-        assert re.search(r"memory\.tmx:\d+: not well-formed XML", lines[0]), lines[0]
+    line = good.count(b"\n", 0, cut) + 1 + offset if offset is not None else r"\d+"
+    assert re.search(rf"file\.{name}:{line}: {re.escape(message)}", lines[0]), lines[0]
     assert snapshot(filled_cli.url) == before
     if raw_before is not None:
         assert sqlite_bytes(filled_cli.url) == raw_before
+
+
+def test_termbase_import_stores_concepts_as_read(cli, tmp_path):
+    # A TBX is stored a batch of concepts at a time as it is parsed; entries without an id
+    # get theirs at the end, one no entry of the file has, as TbxFormat.read gives them.
+    from termbank import api
+    from termbank.formats.tbx import TbxFormat
+    from termbank.store import repo
+
+    cli("init", "--empty")
+    # TBX 2008 (martif), where an entry may have no id: here two, one in each batch, and
+    # an entry whose id is what the first of them would get from its English term.
+    ids = {i: f' id="bn-{i}"' for i in range(12_000)} | {3: "", 7_001: "", 11_999: ' id="battalion-3"'}
+    data = ('<martif type="TBX-Basic" xml:lang="en"><martifHeader><fileDesc><sourceDesc><p>t</p></sourceDesc>'
+            "</fileDesc></martifHeader><text><body>\n" + "".join(
+                f'<termEntry{ids[i]}><langSet xml:lang="en"><tig><term>Battalion {i}</term></tig></langSet>'
+                f'<langSet xml:lang="es"><tig><term>Batallón {i}</term></tig></langSet></termEntry>\n'
+                for i in range(12_000)) + "</body></text></martif>\n").encode()
+    path = tmp_path / "termbase.tbx"
+    path.write_bytes(data)
+    read = TbxFormat().read(data, str(path)).concepts
+    assert {c.id for c in read} >= {"battalion-3", "battalion-3-2", "battalion-7001"}
+    report = json.loads(cli("import", str(path), "--json").stdout)
+    assert report["concepts"] == {"added": 12_000, "updated": 0, "unchanged": 0} and report["units"] is None
+    assert report["report"][0].startswith("read 12000 concepts with 24000 terms")
+    with api.open_database(cli.url).read() as session:
+        stored = {c.id: c.terms for c in repo.iter_concepts(session)}
+    assert stored == {c.id: c.terms for c in read}
+    again = json.loads(cli("import", str(path), "--json", "--dry-run").stdout)
+    assert again["concepts"] == {"added": 0, "updated": 0, "unchanged": 12_000}
+    assert json.loads(cli("import", str(path), "--json").stdout)["concepts"]["unchanged"] == 12_000
 
 
 def test_memory_import_retried_reads_the_file_again(cli, tmp_path, monkeypatch):

@@ -14,7 +14,6 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
-from pathlib import Path
 from typing import BinaryIO
 
 from . import cache
@@ -271,8 +270,12 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     stored concept (its history records the change), the same content changes nothing,
     so re-importing a file is a no-op. With ``dry_run`` nothing is written. Returns the
     counts and the reader's report.
+
+    The concepts or units go to the database as they are read (issue 8: a million TMX
+    units took 1.7 GB), in one transaction, so a file found bad at its end leaves the
+    store as it was.
     """
-    from .formats import open_source
+    from .formats import Streamed, open_source
     from .store import repo
 
     options = {k: v for k, v in options.items() if v is not None}
@@ -280,62 +283,44 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     who = current_author(author)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     units = {"added": 0, "merged": 0}
-    if fmt.kind == "tm":
-        result = _import_units(store, source, path, fmt, options, units, dry_run, who)
-        n_units = units["added"] + units["merged"]
-    else:
-        result = fmt.read(source, path, **options)
-        result.format = result.format or fmt.name
-        n_units = len(result.units)
+    tm = fmt.kind == "tm"
 
-        def work(session):
-            if not dry_run:
-                counts.update(repo.upsert_concepts(session, result.concepts, who, action="import"))
-            for c in result.concepts if dry_run else ():
+    def work(session):
+        # A new reader at each attempt: Store.run_write runs this again after a lock error.
+        streamed = Streamed(fmt.stream(source, path, **options))
+        if tm:
+            if dry_run:
+                units["added"], units["merged"] = sum(1 for _ in streamed), 0
+            else:
+                units["added"], units["merged"] = repo.add_units(session, streamed, who)
+        elif dry_run:
+            for c in streamed:
                 existing = repo.get_concept(session, c.id)
-                status = "added" if existing is None else ("unchanged" if repo.same_content(existing, c) else "updated")
-                counts[status] += 1
-            if result.units:
-                if dry_run:
-                    units["added"] = len(result.units)
-                else:
-                    units["added"], units["merged"] = repo.add_units(session, result.units, who)
-
-        if dry_run:
-            with store.read() as session:
-                work(session)
+                counts["added" if existing is None else
+                       "unchanged" if repo.same_content(existing, c) else "updated"] += 1
         else:
-            store.run_write(work)
+            counts.update(repo.upsert_concepts(session, streamed, who, action="import"))
+        result = streamed.result
+        if result.units and not tm:  # a termbank JSON file holds both
+            if dry_run:
+                units["added"] = len(result.units)
+            else:
+                units["added"], units["merged"] = repo.add_units(session, result.units, who)
+        result.format = result.format or fmt.name
+        return result
+
+    if dry_run:
+        with store.read() as session:
+            result = work(session)
+    else:
+        result = store.run_write(work)
+    n_concepts, n_units = sum(counts.values()), units["added"] + units["merged"]
     return {
         "file": path, "format": result.format, "dry_run": dry_run,
-        "concepts": counts if result.concepts or not n_units else None,
+        "concepts": counts if n_concepts or not n_units else None,
         "units": units if n_units else None,
         "skipped": result.skipped, "merged_in_file": result.merged, "report": result.report,
     }
-
-
-def _import_units(store: Store, source: bytes | Path, path: str, fmt, options: dict, units: dict, dry_run: bool,
-                  who: str | None):
-    """Store the units of a translation memory file as they are read; return the reader's result.
-
-    Neither the file nor its units are ever all in memory (issue 8: a million units took
-    1.7 GB): each batch goes to the database as it is read, in one transaction, so a
-    file found bad at its end leaves the store as it was. A retried transaction reads
-    the file again from the start.
-    """
-    from .formats import Streamed
-    from .store import repo
-
-    def work(session):
-        streamed = Streamed(fmt.stream(source, path, **options))
-        if session is None:
-            units["added"], units["merged"] = sum(1 for _ in streamed), 0
-        else:
-            units["added"], units["merged"] = repo.add_units(session, streamed, who)
-        streamed.result.format = streamed.result.format or fmt.name
-        return streamed.result
-
-    return work(None) if dry_run else store.run_write(work)
 
 
 def export_data(store: Store, *, format: str = "tbx", category: str | None = None, **options) -> bytes:

@@ -51,6 +51,7 @@ __all__ = [
     "unescape_formula",
     "default_statuses",
     "require_languages",
+    "require_base_languages",
     "count",
     "counted",
     "line_list",
@@ -73,13 +74,13 @@ class ReadResult:
 
 
 class Streamed:
-    """The units of a :meth:`Format.stream`, to iterate once; then ``result`` holds its :class:`ReadResult`."""
+    """The items of a :meth:`Format.stream`, to iterate once; then ``result`` holds its :class:`ReadResult`."""
 
-    def __init__(self, stream: Generator[TMUnit, None, ReadResult]):
+    def __init__(self, stream: Generator[Concept | TMUnit, None, ReadResult]):
         self._stream = stream
         self.result: ReadResult | None = None
 
-    def __iter__(self) -> Iterator[TMUnit]:
+    def __iter__(self) -> Iterator[Concept | TMUnit]:
         self.result = yield from self._stream
 
 
@@ -106,17 +107,22 @@ class Format:
         raise NotImplementedError(f"{self.name}: export only")
 
     def stream(self, source: bytes | Path, filename: str = "<input>",
-               **options) -> Generator[TMUnit, None, ReadResult]:
-        """Yield the units in ``source`` (bytes, or a file's path) as they are read; return the rest of the :class:`ReadResult`.
+               **options) -> Generator[Concept | TMUnit, None, ReadResult]:
+        """Yield the items of :attr:`kind` in ``source`` (bytes, or a file's path) as they are read.
 
-        The returned result has no units. A format that reads one unit at a time (TMX)
-        yields each as it is read, from the file as it goes; this default reads the whole
-        file first. Errors are those of :meth:`read`, raised where the reader meets them.
+        Concepts, or units for a ``tm`` format; the :class:`ReadResult` returned at the end
+        holds the rest (a termbank JSON file's units besides its concepts). A format that
+        reads one entry at a time (TBX, TMX) yields each as it is read, from the file as
+        it goes; this default reads the whole file first. Errors are those of
+        :meth:`read`, raised where the reader meets them, so possibly after some items.
         """
         data = source if isinstance(source, bytes) else file_bytes(source)
         result = self.read(data, filename, **options)
-        units, result.units = result.units, []
-        yield from units
+        if self.kind == "tm":
+            items, result.units = result.units, []
+        else:
+            items, result.concepts = result.concepts, []
+        yield from items
         return result
 
     def write(self, items: Iterable, **options) -> bytes:
@@ -560,7 +566,11 @@ def require_languages(concepts: Iterable[Concept], filename: str, line: int | No
     termbank is bilingual, so a file needs terms in two languages (individual concepts
     may still be monolingual). Readers take a ``min_languages`` option to lower this.
     """
-    langs = {t.base_lang for c in concepts for t in c.terms}
+    return require_base_languages({t.base_lang for c in concepts for t in c.terms}, filename, line, minimum)
+
+
+def require_base_languages(langs: set[str], filename: str, line: int | None = None, minimum: int = 2) -> set[str]:
+    """:func:`require_languages` given the base languages of the terms (a reader that streams counts them)."""
     if not langs:
         raise FormatError("no terms in any language", filename, line)
     if len(langs) < minimum:

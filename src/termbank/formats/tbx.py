@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +73,7 @@ from .base import (
     Format,
     LanguageTags,
     ReadResult,
+    Streamed,
     XmlStream,
     collapse,
     concept_id_from,
@@ -81,7 +82,7 @@ from .base import (
     default_statuses,
     is_xml_id,
     line_of,
-    require_languages,
+    require_base_languages,
     slug,
     unique_id,
     xml_root_name,
@@ -217,17 +218,23 @@ class _Reader:
             stream.skip()
 
     # -- document ------------------------------------------------------------------
-    def read(self, data: bytes | Path) -> ReadResult:
-        """Return the concepts of a TBX document, streamed one entry at a time (issue 8).
+    def stream(self, data: bytes | Path, *, in_order: bool = False) -> Generator[Concept, None, ReadResult]:
+        """Yield the concepts of a TBX document as each entry is read; return the report (issue 8).
 
-        Each entry is freed once it is a Concept, so memory holds the concepts and one
-        entry, not the tree. Errors are raised after the last event, so that a
-        well-formedness error or a refused entity later in the file still wins, as when
-        the whole document was parsed first.
+        Each entry is freed once it is a Concept, so memory holds one entry, not the tree,
+        nor, for a caller that stores them as they come, the concepts. Entries without an
+        id wait for the end, where they get one no entry of the file has: they come last,
+        or, ``in_order``, in their place (the entries after the first of them wait too).
+        Errors are raised after the last event, so that a well-formedness error or a
+        refused entity later in the file still wins, as when the whole document was
+        parsed first: a caller keeps nothing of a stream that raised.
         """
         stream = XmlStream(data, self.filename)
-        concepts: list[Concept] = []
-        pending_ids: list[int] = []
+        concepts: list[Concept] = []  # the entry just read
+        waiting: list[Concept] = []  # read, not yet yielded, in document order
+        pending_ids: list[int] = []  # where in ``waiting`` the entries without an id are
+        langs: Counter = Counter()  # terms per language tag, for the report
+        bases: set[str] = set()
         seen: dict[str, int] = {}
         entries = 0
         depth = 0
@@ -256,7 +263,18 @@ class _Reader:
                 depth -= 1
                 continue
             if depth == 4 and in_body:
-                entries += self.body_child(el, stream, concepts, pending_ids, seen)
+                entries += self.body_child(el, stream, concepts, seen)
+                for concept in concepts:
+                    langs.update(t.lang for t in concept.terms)
+                    bases.update(t.base_lang for t in concept.terms)
+                    if not concept.id:
+                        pending_ids.append(len(waiting))
+                        waiting.append(concept)
+                    elif in_order and waiting:
+                        waiting.append(concept)
+                    else:
+                        yield concept
+                concepts.clear()
             elif depth == 3 and in_body:
                 in_body = False
             elif depth == 2 and in_text:
@@ -270,14 +288,22 @@ class _Reader:
         if not entries:
             raise FormatError("no concept entries (conceptEntry / termEntry) in <body>", self.filename, body_line)
 
+        require_base_languages(bases, self.filename, body_line, self.min_languages)
         taken = set(seen)
         for i in pending_ids:
-            c = concepts[i]
+            c = waiting[i]
             first = next((t for t in c.terms if t.base_lang == "en"), c.terms[0])
-            concepts[i] = Concept(**{**_fields(c), "id": unique_id(slug(first.text) or "concept", taken)})
+            waiting[i] = Concept(**{**_fields(c), "id": unique_id(slug(first.text) or "concept", taken)})
             self.generated += 1
-        require_languages(concepts, self.filename, body_line, self.min_languages)
-        return ReadResult(concepts=concepts, report=self.summary(concepts), format="tbx")
+        yield from waiting
+        return ReadResult(report=self.summary(len(seen) + len(pending_ids), langs), format="tbx")
+
+    def read(self, data: bytes | Path) -> ReadResult:
+        """Return the concepts of a TBX document in document order (:meth:`stream`, collected)."""
+        streamed = Streamed(self.stream(data, in_order=True))
+        concepts = list(streamed)
+        streamed.result.concepts = concepts
+        return streamed.result
 
     def start(self, root: etree._Element) -> None:
         """Tell TBX v3 from TBX 2008 by the root element (its attributes are read at its start)."""
@@ -292,7 +318,7 @@ class _Reader:
         self.prefix = "iate" if "iate" in self.dialect.lower() else "tbx"
 
     def body_child(self, el: etree._Element, stream: XmlStream, concepts: list[Concept],
-                   pending_ids: list[int], seen: dict[str, int]) -> int:
+                   seen: dict[str, int]) -> int:
         """Read one child of <body> into ``concepts``; return 1 if it is an entry."""
         if not (_local(el) in _ENTRY and _ns(el) == self.core_ns):
             self.hold(self.fail(f"unexpected <{_local(el)}> in <body>: TBX (ISO 30042) allows only "
@@ -306,19 +332,16 @@ class _Reader:
                 if concept.id in seen:
                     raise self.fail(f"duplicate concept id {concept.id!r} (first at line {seen[concept.id]})", el)
                 seen[concept.id] = line_of(el) or 0
-            else:
-                pending_ids.append(len(concepts))
             concepts.append(concept)
         except FormatError as exc:
             self.hold(exc, _ENTRY_RANK, stream)
         return 1
 
-    def summary(self, concepts: list[Concept]) -> list[str]:
+    def summary(self, n_concepts: int, langs: Counter) -> list[str]:
         dialect = self.dialect
-        langs = Counter(t.lang for c in concepts for t in c.terms)
         n_terms = sum(langs.values())
         version = "TBX v3" if self.v3 else "TBX 2008 (martif)"
-        lines = [f"read {count(len(concepts), 'concept')} with {count(n_terms, 'term')} from {version}"
+        lines = [f"read {count(n_concepts, 'concept')} with {count(n_terms, 'term')} from {version}"
                  f"{' ' + dialect if dialect else ''}: {counted(langs)}"]
         if self.mapped:
             lines.append(f"mapped to termbank fields: {counted(self.mapped, 20)}")
@@ -697,6 +720,15 @@ class TbxFormat(Format):
              **options) -> ReadResult:
         """Return the concepts of a TBX file, its bytes or its path (see the module docstring for the mapping)."""
         return _Reader(filename, min_languages).read(data)
+
+    def stream(self, source: bytes | Path, filename: str = "<input>", *, min_languages: int = 2,
+               **options) -> Generator[Concept, None, ReadResult]:
+        """Yield the concepts of :meth:`read` as each entry is read (those without an id last); return the report.
+
+        Given a path, the file is read as the parser goes. ``termbank import`` stores the
+        concepts as they come (issue 8).
+        """
+        return _Reader(filename, min_languages).stream(source)
 
     def write(self, items: Iterable[Concept], *, title: str = "termbank glossary", lang: str = "en",
               report: list[str] | None = None, **options) -> bytes:

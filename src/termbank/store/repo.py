@@ -317,16 +317,26 @@ def upsert_concept(session: Session, concept: Concept, author: str, *, action: s
 
 
 def upsert_concepts(session: Session, concepts: Iterable[Concept], author: str, *,
-                    action: str = "import") -> dict[str, int]:
+                    action: str = "import", batch: int = 5000) -> dict[str, int]:
     """Upsert many concepts (as :func:`upsert_concept` does each); return the added/updated/unchanged counts.
 
     New ids, the bulk of an import, are written with multi-row INSERTs of concepts,
     terms and history, and the revision moves once: an ORM flush per concept costs
     about 6 ms, ten minutes for a 100k-concept TBX (issue 8). Known ids, and an id
-    repeated in ``concepts``, go through :func:`upsert_concept` in input order.
+    repeated in a batch, go through :func:`upsert_concept` in input order. ``concepts``
+    is read ``batch`` at a time, so it can be a stream (a TBX file as it is parsed): an
+    id repeated in a later batch is known by then, and updates the concept.
     """
-    concepts = list(concepts)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
+    now = utcnow()
+    it = iter(concepts)
+    while chunk := list(islice(it, batch)):
+        _upsert_batch(session, chunk, author, action, now, counts)
+    return counts
+
+
+def _upsert_batch(session: Session, concepts: list[Concept], author: str, action: str, now,
+                  counts: dict[str, int]) -> None:
     seen: dict[str, int] = defaultdict(int)
     for c in concepts:
         seen[c.id] += 1
@@ -335,31 +345,29 @@ def upsert_concepts(session: Session, concepts: Iterable[Concept], author: str, 
     for i in range(0, len(ids), 500):
         known.update(session.scalars(select(ConceptRow.id).where(ConceptRow.id.in_(ids[i:i + 500]))))
     fresh = [c for c in concepts if c.id not in known and seen[c.id] == 1]
-    now = utcnow()
     for i in range(0, len(fresh), 1000):
-        batch = fresh[i:i + 1000]
+        rows = fresh[i:i + 1000]
         session.execute(ConceptRow.__table__.insert(), [
             {"id": c.id, "category": c.category, "subject": c.subject, "definition": c.definition,
              "note": c.note, "source": c.source, "version": 1, "created_at": now, "updated_at": now,
-             "updated_by": author, "created_by": author} for c in batch])
+             "updated_by": author, "created_by": author} for c in rows])
         session.execute(TermRow.__table__.insert(), [
             {"concept_id": c.id, "position": p, "lang": t.lang, "text": t.text, "type": t.type,
              "status": t.status, "case_sensitive": t.case_sensitive, "match_rule": t.match,
              "part_of_speech": t.part_of_speech, "gender": t.gender, "number": t.number, "geo": t.geo,
              "usage": t.usage, "source": t.source, "context": t.context, "note": t.note}
-            for c in batch for p, t in enumerate(c.terms)])
+            for c in rows for p, t in enumerate(c.terms)])
         session.execute(HistoryRow.__table__.insert(), [
             {"concept_id": c.id, "action": action, "author": author, "at": now,
              "changes": json.dumps({"after": concept_as_dict(c)}, ensure_ascii=False, sort_keys=True)}
-            for c in batch])
-    counts["added"] = len(fresh)
-    if fresh:
-        bump_revision(session, terms=True)
+            for c in rows])
+    if fresh and not counts["added"]:
+        bump_revision(session, terms=True)  # once for every batch (upsert_concept moves it itself)
+    counts["added"] += len(fresh)
     fresh_ids = {c.id for c in fresh}
     for c in concepts:
         if c.id not in fresh_ids:
             counts[upsert_concept(session, c, author, action=action)] += 1
-    return counts
 
 
 def remove_concept(session: Session, concept_id: str, author: str) -> Concept:
