@@ -83,6 +83,15 @@ class Streamed:
     def __iter__(self) -> Iterator[Concept | TMUnit]:
         self.result = yield from self._stream
 
+    def collect(self, kind: str) -> ReadResult:
+        """Return the whole :class:`ReadResult`: the items read into it, as ``units`` for ``kind`` "tm", else ``concepts``."""
+        items = list(self)
+        if kind == "tm":
+            self.result.units = items
+        else:
+            self.result.concepts = items
+        return self.result
+
 
 class Format:
     """Base class of a file format: content sniffing, a reader and/or a writer.
@@ -307,13 +316,11 @@ def _xml_parser() -> etree.XMLParser:
     return etree.XMLParser(**_PARSER_OPTIONS)
 
 
-def _check_xml_bytes(data: bytes, filename: str) -> None:
-    """Refuse empty input and NUL bytes without a UTF-16/32 byte-order mark."""
-    _check_xml_chunks((data,), filename)
-
-
 def _check_xml_chunks(chunks: Iterable[bytes], filename: str) -> bytes:
-    """:func:`_check_xml_bytes` over a file's bytes read piece by piece (in order); return the first piece."""
+    """Refuse empty input and NUL bytes without a UTF-16/32 byte-order mark; return the first piece.
+
+    ``chunks`` are the file's bytes in order: all at once, or read piece by piece.
+    """
     blank, lines, nul_check, first = True, 0, None, b""
     for chunk in chunks:
         if nul_check is None:
@@ -371,7 +378,7 @@ def parse_xml(data: bytes, filename: str) -> etree._Element:
     "billion laughs", and external entities such as ``file:///etc/passwd``).
     :class:`XmlStream` reads a document the same way without keeping the whole tree.
     """
-    _check_xml_bytes(data, filename)
+    _check_xml_chunks((data,), filename)
     try:
         root = etree.fromstring(data, _xml_parser())
     except etree.XMLSyntaxError as exc:

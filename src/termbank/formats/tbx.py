@@ -300,10 +300,7 @@ class _Reader:
 
     def read(self, data: bytes | Path) -> ReadResult:
         """Return the concepts of a TBX document in document order (:meth:`stream`, collected)."""
-        streamed = Streamed(self.stream(data, in_order=True))
-        concepts = list(streamed)
-        streamed.result.concepts = concepts
-        return streamed.result
+        return Streamed(self.stream(data, in_order=True)).collect("terms")
 
     def start(self, root: etree._Element) -> None:
         """Tell TBX v3 from TBX 2008 by the root element (its attributes are read at its start)."""

@@ -439,11 +439,8 @@ class TmxFormat(Format):
         ``source_lang``/``target_lang`` keep only units in those languages (a bare
         language such as ``es`` also matches its locales).
         """
-        streamed = Streamed(self.stream(data, filename, inline=inline, source_lang=source_lang,
-                                        target_lang=target_lang))
-        units = list(streamed)
-        streamed.result.units = units
-        return streamed.result
+        return Streamed(self.stream(data, filename, inline=inline, source_lang=source_lang,
+                                    target_lang=target_lang)).collect(self.kind)
 
     def stream(self, source: bytes | Path, filename: str = "<input>", *, inline: str = "strip",
                source_lang: str | None = None, target_lang: str | None = None,
