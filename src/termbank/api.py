@@ -285,14 +285,17 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     units = {"added": 0, "merged": 0}
     tm = fmt.kind == "tm"
 
+    def store_units(session, items) -> None:
+        if dry_run:
+            units["added"], units["merged"] = sum(1 for _ in items), 0
+        else:
+            units["added"], units["merged"] = repo.add_units(session, items, who)
+
     def work(session):
         # A new reader at each attempt: Store.run_write runs this again after a lock error.
         streamed = Streamed(fmt.stream(source, path, **options))
         if tm:
-            if dry_run:
-                units["added"], units["merged"] = sum(1 for _ in streamed), 0
-            else:
-                units["added"], units["merged"] = repo.add_units(session, streamed, who)
+            store_units(session, streamed)
         elif dry_run:
             for c in streamed:
                 existing = repo.get_concept(session, c.id)
@@ -302,10 +305,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
             counts.update(repo.upsert_concepts(session, streamed, who, action="import"))
         result = streamed.result
         if result.units and not tm:  # a termbank JSON file holds both
-            if dry_run:
-                units["added"] = len(result.units)
-            else:
-                units["added"], units["merged"] = repo.add_units(session, result.units, who)
+            store_units(session, result.units)
         result.format = result.format or fmt.name
         return result
 

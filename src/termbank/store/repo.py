@@ -362,7 +362,7 @@ def _upsert_batch(session: Session, concepts: list[Concept], author: str, action
              "changes": json.dumps({"after": concept_as_dict(c)}, ensure_ascii=False, sort_keys=True)}
             for c in rows])
     if fresh and not counts["added"]:
-        bump_revision(session, terms=True)  # once for every batch (upsert_concept moves it itself)
+        bump_revision(session, terms=True)  # once, at the first batch that adds (upsert_concept moves it itself)
     counts["added"] += len(fresh)
     fresh_ids = {c.id for c in fresh}
     for c in concepts:
