@@ -176,3 +176,30 @@ def test_a_first_run_leaves_the_matcher_cached_when_it_returns(filled_cli, _isol
     again = filled_cli("annotate", "--format", "json", str(EXAMPLES))
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
+
+
+def test_a_database_made_again_under_its_name_is_not_annotated_from_the_old_cache(tmp_path):
+    # The same commands on a database deleted and created again under the same name
+    # once gave it the old database's revision, and so its cached matcher.
+    from typer.testing import CliRunner
+
+    from termbank.cli import app
+
+    path = tmp_path / "desk.db"
+    runner = CliRunner()
+
+    def termbank(*args):
+        result = runner.invoke(app, ["--db", f"sqlite:///{path}", *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    text = tmp_path / "note.en.txt"
+    text.write_text("The frigate met the corvette.\n", encoding="utf-8")
+    found = []
+    for en, es in (("frigate", "fragata"), ("corvette", "corbeta")):
+        path.unlink(missing_ok=True)
+        termbank("init", "--empty")
+        termbank("add", "--en", en, "--es", es)
+        (doc,) = _jsonl(termbank("annotate", "--format", "json", str(text)))
+        found.append([(m["text"], m["suggestion"]) for m in doc["mentions"]])
+    assert found == [[("frigate", "fragata")], [("corvette", "corbeta")]]

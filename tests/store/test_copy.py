@@ -50,7 +50,8 @@ def test_copy_from_the_backend_under_test_to_sqlite_and_back(store, tmp_path):
     copy = open_store(backup, create=False)
     try:
         assert contents(copy) == contents(store)
-        assert copy.revision() > store.revision()
+        # New revision marks: no cache of either database is taken for the copy.
+        assert all(a != b and a != 0 for a, b in zip(copy.revision(), store.revision()))
         # The copy keeps working: versions carry on, new ids follow the copied ones.
         api.edit(copy, "c1", note="edited again", if_version=2, author="dora")
         api.add(copy, [Term("en", "new")], concept_id="new", author="dora")

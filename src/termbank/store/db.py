@@ -325,7 +325,7 @@ class Store:
                     conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
     def revision(self) -> tuple[int, int]:
-        """Return the (terms, tm) change counters used to key caches."""
+        """Return the (terms, tm) revision marks used to key caches (see repo.bump_revision)."""
         peeked = self._peek()
         if peeked is not None and peeked[0] == head_revision():
             return peeked[1]
@@ -338,7 +338,7 @@ class Store:
             return (row.terms, row.tm) if row else (0, 0)
 
     def _peek(self) -> tuple[str | None, tuple[int, int]] | None:
-        """Return (schema revision, change counters) of a SQLite file read with ``sqlite3``, or None.
+        """Return (schema revision, revision marks) of a SQLite file read with ``sqlite3``, or None.
 
         None means "ask SQLAlchemy": not a SQLite file, no such file, no termbank tables,
         locked, damaged. Only SELECTs run. ``mode=rw`` never creates the file (a missing

@@ -154,7 +154,7 @@ class TMUnitRow(Base):
 
 
 class RevisionRow(Base):
-    """A single row counting changes; caches (compiled matcher, TM index) key on it."""
+    """A single row of revision marks, new random values at each change; caches (compiled matcher, TM index) key on it."""
 
     __tablename__ = "store_revision"
 

@@ -2,13 +2,14 @@
 
 Functions never commit: the caller owns the transaction (``with store.write() as s:``),
 so an import of many concepts is all or nothing. Every change to a concept writes a
-history row and bumps the store revision that caches are keyed on.
+history row and gives the store revision that caches are keyed on a new value.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
@@ -210,20 +211,30 @@ def counts(session: Session) -> dict:
 
 
 def revision(session: Session) -> tuple[int, int]:
-    """Return the (terms, tm) change counters."""
+    """Return the (terms, tm) revision marks: ``(0, 0)`` until the store is first changed."""
     row = session.get(RevisionRow, 1)
     return (row.terms, row.tm) if row else (0, 0)
 
 
 def bump_revision(session: Session, *, terms: bool = False, tm: bool = False) -> None:
-    """Advance the change counters so caches built on the old contents are discarded."""
+    """Give the terms' or the memory's revision mark a new value, so that caches built on the old contents are discarded.
+
+    The new value is random, not the old one plus one: a database deleted and made again
+    under the same name, or restored from a backup, would otherwise reach a count an old
+    cache was built for, with other contents, and be annotated with that cache. It fits
+    a 32-bit column and is never 0 (the mark of a store never changed).
+    """
     values = {}
     if terms:
-        values["terms"] = RevisionRow.terms + 1
+        values["terms"] = _new_mark()
     if tm:
-        values["tm"] = RevisionRow.tm + 1
+        values["tm"] = _new_mark()
     if values:
         session.execute(update(RevisionRow).where(RevisionRow.id == 1).values(**values))
+
+
+def _new_mark() -> int:
+    return secrets.randbelow(2**31 - 1) + 1
 
 
 # -- writing ----------------------------------------------------------------------

@@ -7,11 +7,12 @@ PostgreSQL server, or a server backed up into a SQLite file, is the same termbas
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from ..errors import UsageError
 from .db import Store
-from .models import Base, RevisionRow
+from .models import Base
+from .repo import bump_revision
 
 __all__ = ["copy_database", "COPIED_TABLES"]
 
@@ -30,7 +31,6 @@ def copy_database(source: Store, target: Store) -> dict[str, int]:
     if source.url == target.url:
         raise UsageError("the source and the target are the same database")
     tables = [Base.metadata.tables[name] for name in COPIED_TABLES]
-    revision_table = RevisionRow.__table__
 
     def work(session) -> dict[str, int]:
         out = session.connection()
@@ -50,11 +50,9 @@ def copy_database(source: Store, target: Store) -> dict[str, int]:
                         out.execute(table.insert(), [dict(r._mapping) for r in part])
                         n += len(part)
                     copied[table.name] = n
-                src_rev = src.execute(select(revision_table.c.terms, revision_table.c.tm)).first()
-        # Caches are keyed on (URL, revision): move the target's counters past both.
-        tgt_rev = out.execute(select(revision_table.c.terms, revision_table.c.tm)).first()
-        out.execute(update(revision_table).where(revision_table.c.id == 1).values(
-            terms=max(src_rev.terms, tgt_rev.terms) + 1, tm=max(src_rev.tm, tgt_rev.tm) + 1))
+        # Caches are keyed on (URL, revision): new marks, so that no cache of the target's
+        # URL (an earlier database of that name) or of the source's is taken for this one.
+        bump_revision(session, terms=True, tm=True)
         if target.dialect == "postgresql":
             # Ids were inserted explicitly: move each serial sequence past the highest one.
             for name in COPIED_TABLES[1:]:
