@@ -387,6 +387,25 @@ def test_person_names_suggest_their_canonical_spelling():
     assert (m.canonical, m.suggestion, m.flags) == ("Morales Ángeles", "Morales Ángeles", ("accent",))
 
 
+def test_shipped_mexican_names_left_in_english_copy():
+    # U.S. copy names the Mexican secretariat by its own capitals and misplaces accents in
+    # Mexican surnames; a surname alone shared by several people is not a mention.
+    text = ("A statement from DEFENSA, the Mexican Secretariat of Defense, quoted Gen. Norberto Cortès "
+            "Rodriguez. Cortés said a semi-submersible was seized.")
+    ms = {m.text: m for m in mentions(shipped(), text, "en")}
+    assert (ms["DEFENSA"].concept, ms["DEFENSA"].flags) == ("mx-sedena", ())
+    assert ms["DEFENSA"].suggestion == "Defensa"
+    (back,) = mentions(shipped(), "Lo dijo la Defensa.", "es")
+    assert (back.concept, back.suggestion) == ("mx-sedena", "DEFENSA")  # as U.S. copy writes it
+    assert ms["Mexican Secretariat of Defense"].concept == "mx-sedena"
+    assert ms["Mexican Secretariat of Defense"].suggestion == "Secretaría de la Defensa Nacional"
+    person = ms["Norberto Cortès Rodriguez"]
+    assert (person.concept, person.flags) == ("person-norberto-cortes-rodriguez", ("accent",))
+    assert person.suggestion == "Norberto Cortés Rodríguez"
+    assert "Cortés" not in ms
+    assert ms["semi-submersible"].suggestion == "semisumergible"
+
+
 def test_language_detection():
     assert small().annotate("El general dijo que la reunión fue un éxito.").lang == "es"
     assert small().annotate("The general said the meeting went well.").lang == "en"
