@@ -60,6 +60,8 @@ def check_upgraded(store: Store, revision: str) -> None:
                 assert got == expected, (table, expected["id"])
         rev = s.get(RevisionRow, 1)
         assert (rev.terms, rev.tm) == (sample["store_revision"][0]["terms"], sample["store_revision"][0]["tm"])
+        # 0003: a memory holding units gets a lineage mark.
+        assert rev.tm_lineage != 0
         assert [h["action"] for h in repo.history(s, "gone")] == ["add", "remove"]
     # 0002: the creator comes from the oldest history row, else from updated_by.
     with store.read() as s:
@@ -98,9 +100,10 @@ def test_sqlite_fixture_upgrades_in_place(tmp_path, revision):
     conn.close()
 
 
-def test_the_committed_fixture_is_still_at_its_revision():
-    conn = sqlite3.connect(f"file:{FIXTURES / 'schema-0001.db'}?mode=ro", uri=True)
-    assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+@pytest.mark.parametrize("revision", EARLIER)
+def test_the_committed_fixture_is_still_at_its_revision(revision):
+    conn = sqlite3.connect(f"file:{FIXTURES / f'schema-{revision}.db'}?mode=ro", uri=True)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == revision
     conn.close()
 
 

@@ -154,6 +154,46 @@ def test_index_is_saved_reused_and_updated_incrementally(cli, calls):
     assert calls["build"] == 2
 
 
+def test_a_removed_last_unit_whose_id_comes_back_is_not_searched_as_it_was(cli):
+    # SQLite gives the id of a removed last unit to the next one: the unit count and id
+    # sum then look as if nothing had changed but units added.
+    assert cli("init", "--empty").exit_code == 0
+    run_json(cli, "tm", "add", "The frigate sailed at dawn.", "La fragata zarpó al amanecer.", "--from", "en")
+    gone = run_json(cli, "tm", "add", "The corvette returned to port.", "La corbeta volvió a puerto.", "--from", "en")
+    assert run_json(cli, "tm", "search", "The corvette returned to port.")[0]["id"] == gone["id"]
+    assert cli("tm", "remove", gone["id"]).exit_code == 0
+    new = run_json(cli, "tm", "add", "The submarine surfaced near the coast.",
+                   "El submarino emergió cerca de la costa.", "--from", "en")
+    hits = run_json(cli, "tm", "search", "The submarine surfaced near the coast.")
+    assert (hits[0]["id"], hits[0]["score"]) == (new["id"], 100)
+    assert [h["source"] for h in run_json(cli, "tm", "search", "The corvette returned to port.")] == []
+
+
+def test_a_memory_made_again_under_its_name_gets_a_new_index(tmp_path):
+    from typer.testing import CliRunner
+
+    from termbank.cli import app
+
+    path = tmp_path / "memory.db"
+    runner = CliRunner()
+
+    def termbank(*args):
+        result = runner.invoke(app, ["--db", f"sqlite:///{path}", *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    found = []
+    for source, target in (("The frigate sailed at dawn.", "La fragata zarpó al amanecer."),
+                           ("The corvette sailed at dawn.", "La corbeta zarpó al amanecer.")):
+        path.unlink(missing_ok=True)
+        termbank("init", "--empty")
+        termbank("tm", "add", source, target, "--from", "en")
+        hits = json.loads(termbank("tm", "search", "The frigate sailed at dawn.", "--json"))
+        found.append([(h["target"], h["score"]) for h in hits])
+    assert found[0] == [("La fragata zarpó al amanecer.", 100)]
+    assert found[1][0][0] == "La corbeta zarpó al amanecer." and found[1][0][1] < 100
+
+
 def test_open_index_reports_how_it_got_the_index(store):
     api.tm_add(store, "The convoy reached Monterrey.", "El convoy llegó a Monterrey.", from_lang="en")
     assert memory.open_index(store, "en")[1] == "built"

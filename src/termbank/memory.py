@@ -7,11 +7,12 @@ memory is searched in both directions without scanning a single unit (issue 5, "
 
 An index file lives in the cache folder (:func:`termbank.cache.cache_dir`) and records,
 in its meta data, the database it was built from (a hash of the URL), the store's TM
-revision, the largest unit id it holds and the count and sum of the unit ids up to
-there. When the revision has moved, those figures tell "units were only added" (the
-usual case: ``tm add``, ``tm align``, ``import``), where the new units are indexed and
-the file saved again, from any other change (a unit removed), where the index is
-rebuilt.
+revision and lineage marks, the largest unit id it holds and the count and sum of the
+unit ids up to there. When the revision has moved, the lineage mark (which changes on
+any change but units added: a unit removed, a database copied or made again under
+the same name) and those figures tell "units were only added" (the usual case: ``tm
+add``, ``tm align``, ``import``), where the new units are indexed and the file saved
+again, from any other change, where the index is rebuilt.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ SIDES = ("en", "es")
 SAVE_ALWAYS_BELOW = 200_000
 SAVE_BACKLOG = 0.01
 # Written into the meta data; an index of another layout or termbank version is rebuilt.
-INDEX_LAYOUT = 1
+INDEX_LAYOUT = 2
 
 
 def _url_hash(url: str) -> str:
@@ -74,10 +75,10 @@ def _extend(index: TMIndex, rows: Iterable[tuple], lang: str) -> None:
         meta["last_id"] = max(meta["last_id"], row[0])
 
 
-def _build(session, url: str, lang: str, revision: int) -> TMIndex:
+def _build(session, url: str, lang: str, marks: tuple[int, int]) -> TMIndex:
     index = TMIndex()
     index.meta = {"layout": INDEX_LAYOUT, "version": __version__, "url_hash": _url_hash(url), "lang": lang,
-                  "tm_revision": revision, "last_id": 0, "units": 0, "id_sum": 0}
+                  "tm_revision": marks[0], "tm_lineage": marks[1], "last_id": 0, "units": 0, "id_sum": 0}
     _extend(index, repo.units_after(session, 0), lang)
     return index
 
@@ -91,7 +92,7 @@ def _load(path: Path, url: str, lang: str) -> TMIndex | None:
     wanted = {"layout": INDEX_LAYOUT, "version": __version__, "url_hash": _url_hash(url), "lang": lang}
     if any(meta.get(k) != v for k, v in wanted.items()):
         return None
-    if not all(isinstance(meta.get(k), int) for k in ("tm_revision", "last_id", "units", "id_sum")):
+    if not all(isinstance(meta.get(k), int) for k in ("tm_revision", "tm_lineage", "last_id", "units", "id_sum")):
         return None
     return index
 
@@ -130,11 +131,11 @@ def open_index(store, lang: str) -> tuple[TMIndex, str]:
     use_cache = not os.environ.get("TERMBANK_NO_CACHE")
     path = index_path(url, lang)
     with store.read() as session:
-        # The revision is read first: a unit committed while the index is read makes the
+        # The marks are read first: a unit committed while the index is read makes the
         # saved revision look old, never new, so the next command checks again.
-        revision = repo.revision(session)[1]
+        revision, lineage = marks = repo.tm_marks(session)
         index = _load(path, url, lang) if use_cache else None
-        if index is not None:
+        if index is not None and index.meta["tm_lineage"] == lineage:
             meta = index.meta
             if meta["tm_revision"] == revision:
                 return index, "loaded"
@@ -146,7 +147,7 @@ def open_index(store, lang: str) -> tuple[TMIndex, str]:
                 if use_cache and (saved < SAVE_ALWAYS_BELOW or meta["units"] - saved >= SAVE_BACKLOG * saved):
                     _save(index, path)
                 return index, "updated"
-        index = _build(session, url, lang, revision)
+        index = _build(session, url, lang, marks)
     if use_cache:
         _save(index, path)
     return index, "built"

@@ -154,10 +154,15 @@ class TMUnitRow(Base):
 
 
 class RevisionRow(Base):
-    """A single row of revision marks, new random values at each change; caches (compiled matcher, TM index) key on it."""
+    """A single row of revision marks, new random values at each change; caches (compiled matcher, TM index) key on it.
+
+    ``tm_lineage`` changes only when the memory changes otherwise than by units added
+    (see repo.bump_revision): a TM index built before can then be extended, not rebuilt.
+    """
 
     __tablename__ = "store_revision"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     terms: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     tm: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    tm_lineage: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")

@@ -17,7 +17,7 @@ from dataclasses import fields
 from itertools import islice, repeat
 from operator import itemgetter
 
-from sqlalchemy import String, delete, func, select, type_coerce, update
+from sqlalchemy import String, case, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,6 +39,7 @@ __all__ = [
     "counts",
     "revision",
     "bump_revision",
+    "tm_marks",
     "add_units",
     "iter_units",
     "unit_key",
@@ -216,19 +217,34 @@ def revision(session: Session) -> tuple[int, int]:
     return (row.terms, row.tm) if row else (0, 0)
 
 
-def bump_revision(session: Session, *, terms: bool = False, tm: bool = False) -> None:
+def tm_marks(session: Session) -> tuple[int, int]:
+    """Return the memory's revision mark and its lineage mark (see :func:`bump_revision`)."""
+    row = session.get(RevisionRow, 1)
+    return (row.tm, row.tm_lineage) if row else (0, 0)
+
+
+def bump_revision(session: Session, *, terms: bool = False, tm: bool = False, tm_lineage: bool = False) -> None:
     """Give the terms' or the memory's revision mark a new value, so that caches built on the old contents are discarded.
 
     The new value is random, not the old one plus one: a database deleted and made again
     under the same name, or restored from a backup, would otherwise reach a count an old
     cache was built for, with other contents, and be annotated with that cache. It fits
     a 32-bit column and is never 0 (the mark of a store never changed).
+
+    The memory also has a lineage mark, which stays while units are only added, so that
+    a search index built before can be extended with them (memory.py). ``tm_lineage``
+    says the memory changed otherwise (a unit removed, whose id SQLite may give to the
+    next unit; a database copied): the lineage mark gets a new value too. A memory's
+    first change gives it one, so that a database made again under the same name has
+    another lineage than the one it replaced.
     """
     values = {}
     if terms:
         values["terms"] = _new_mark()
-    if tm:
+    if tm or tm_lineage:
         values["tm"] = _new_mark()
+        first = RevisionRow.tm_lineage == 0
+        values["tm_lineage"] = _new_mark() if tm_lineage else case((first, _new_mark()), else_=RevisionRow.tm_lineage)
     if values:
         session.execute(update(RevisionRow).where(RevisionRow.id == 1).values(**values))
 
@@ -566,7 +582,7 @@ def remove_unit(session: Session, unit_id: int | str) -> TMUnit:
         raise NotFound(f"no translation unit with id {unit_id!r}")
     unit = _unit_from_row(row)
     session.execute(delete(TMUnitRow).where(TMUnitRow.id == key))
-    bump_revision(session, tm=True)
+    bump_revision(session, tm_lineage=True)
     return unit
 
 

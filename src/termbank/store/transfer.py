@@ -52,7 +52,7 @@ def copy_database(source: Store, target: Store) -> dict[str, int]:
                     copied[table.name] = n
         # Caches are keyed on (URL, revision): new marks, so that no cache of the target's
         # URL (an earlier database of that name) or of the source's is taken for this one.
-        bump_revision(session, terms=True, tm=True)
+        bump_revision(session, terms=True, tm_lineage=True)
         if target.dialect == "postgresql":
             # Ids were inserted explicitly: move each serial sequence past the highest one.
             for name in COPIED_TABLES[1:]:

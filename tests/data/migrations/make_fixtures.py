@@ -107,6 +107,12 @@ SAMPLES: dict[str, dict[str, list[dict]]] = {
         "store_revision": [dict(id=1, terms=5, tm=1)],
     },
 }
+# 0002 added concept.created_by (the same rows, with their creators).
+SAMPLES["0002"] = {
+    **SAMPLES["0001"],
+    "concept": [dict(row, created_by=who) for row, who in zip(SAMPLES["0001"]["concept"], ("ana", "ana", "carla"))],
+    "store_revision": [dict(id=1, terms=1849201337, tm=204911)],
+}
 
 TABLE_ORDER = ("concept", "term", "history", "tm_unit")
 
