@@ -34,6 +34,35 @@ def test_init_twice_gives_same_counts(cli):
     assert second["loaded"]["added"] == 0 and second["loaded"]["updated"] == 0
 
 
+def test_init_again_keeps_what_the_desk_changed_and_updates_the_rest(cli, db_url):
+    from dataclasses import replace
+
+    from termbank.store import repo
+    from termbank.store.db import open_store
+
+    assert cli("init").exit_code == 0
+    assert cli("edit", "us-col", "--note", "House style: spell it out.").exit_code == 0
+    assert cli("remove", "us-maj").exit_code == 0
+    shipped = json.loads(cli("show", "us-gen", "--json").stdout)
+    # An earlier release loaded another version of us-gen: the loader's, so init updates it.
+    store = open_store(db_url)
+    try:
+        old = store.run_write(lambda s: repo.require_concept(s, "us-gen"))
+        store.run_write(lambda s: repo.save_concept(s, replace(old, note="an older note"), "termbank", action="init"))
+    finally:
+        store.dispose()
+
+    again = cli("init")
+    assert again.exit_code == 0, again.stderr
+    assert "0 added, 1 updated" in again.stdout
+    assert "kept as changed in this database, not reloaded: us-col, us-maj" in again.stdout
+    loaded = json.loads(cli("init", "--json").stdout)["loaded"]
+    assert (loaded["added"], loaded["updated"], sorted(loaded["kept"])) == (0, 0, ["us-col", "us-maj"])
+    assert json.loads(cli("show", "us-col", "--json").stdout)["note"] == "House style: spell it out."
+    assert cli("show", "us-maj").exit_code == 2
+    assert json.loads(cli("show", "us-gen", "--json").stdout)["note"] == shipped.get("note")
+
+
 def test_named_database_is_not_created_by_read_commands(cli, db_url):
     result = cli("stats")
     assert result.exit_code == 4

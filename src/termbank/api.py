@@ -84,21 +84,34 @@ def open_database(db: str | None = None, *, create: bool = False) -> Store:
     return open_store(choice.url, create=create)
 
 
-def load_shipped(store: Store, author: str | None = None) -> dict[str, int]:
-    """Load the shipped glossaries (idempotent) and return counts of added/updated/unchanged."""
+def load_shipped(store: Store, author: str | None = None) -> dict:
+    """Load the shipped glossaries (idempotent): return the added/updated/unchanged counts and the ids kept.
+
+    A shipped concept that was edited or removed in this database since the glossaries
+    were loaded (its latest history row is not the loader's ``init``), or whose id a
+    concept of this database already had, is left as it is here: ``kept`` lists those
+    ids. The others are brought up to the shipped version, so ``init`` after an upgrade
+    updates the glossaries without undoing a desk's own changes.
+    """
     from . import glossary
     from .store import repo
 
     concepts = glossary.load_shipped()
     who = current_author(author)
-    result = {"added": 0, "updated": 0, "unchanged": 0}
 
     def work(session):
+        result = {"added": 0, "updated": 0, "unchanged": 0, "kept": []}
+        last = repo.last_actions(session, [c.id for c in concepts])
         for c in concepts:
+            if last.get(c.id, "init") != "init":
+                here = repo.get_concept(session, c.id)
+                if here is None or not repo.same_content(here, c):
+                    result["kept"].append(c.id)
+                    continue
             result[repo.upsert_concept(session, c, who, action="init")] += 1
+        return result
 
-    store.run_write(work)
-    return result
+    return store.run_write(work)
 
 
 def init(store: Store, *, empty: bool = False, author: str | None = None) -> dict:

@@ -89,6 +89,8 @@ def init(
     if loaded is not None:
         typer.echo(f"shipped glossaries: {loaded['added']} added, {loaded['updated']} updated, "
                    f"{loaded['unchanged']} unchanged")
+        if loaded["kept"]:
+            typer.echo(f"kept as changed in this database, not reloaded: {', '.join(loaded['kept'])}")
     typer.echo(f"{result['concepts']} concepts, {result['terms']} terms, {result['tm_units']} translation units")
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "upsert_concepts",
     "remove_concept",
     "history",
+    "last_actions",
     "counts",
     "revision",
     "bump_revision",
@@ -194,6 +195,16 @@ def history(session: Session, concept_id: str) -> list[dict]:
          "changes": json.loads(r.changes or "{}")}
         for r in rows
     ]
+
+
+def last_actions(session: Session, concept_ids: list[str]) -> dict[str, str]:
+    """Return the action of the latest history row of each of these concepts that has one."""
+    out: dict[str, str] = {}
+    for i in range(0, len(concept_ids), 500):
+        latest = (select(func.max(HistoryRow.id)).where(HistoryRow.concept_id.in_(concept_ids[i:i + 500]))
+                  .group_by(HistoryRow.concept_id))
+        out.update(session.execute(select(HistoryRow.concept_id, HistoryRow.action).where(HistoryRow.id.in_(latest))).all())
+    return out
 
 
 def counts(session: Session) -> dict:
