@@ -194,3 +194,35 @@ def test_lookup_to_locale_prefers_locale_term(filled_cli):
     es_es = [t for t in hits[0]["translations"] if t["lang"] == "es-ES"]
     if es_es:
         assert hits[0]["suggestion"] == es_es[0]["text"]
+
+
+def test_a_termbase_without_concepts_checks_extracts_and_pretranslates(cli, tmp_path):
+    # The cached matcher of an empty termbase has no automaton to pickle.
+    assert cli("init", "--empty").exit_code == 0
+    assert cli("tm", "add", "The Navy sent four ships.", "La Armada envió cuatro buques.", "--from", "en").exit_code == 0
+    en, es = tmp_path / "a.en.txt", tmp_path / "a.es.txt"
+    en.write_text("The Navy sent 4 ships.\n", encoding="utf-8")
+    es.write_text("La Armada envió 5 buques.\n", encoding="utf-8")
+    for _ in range(2):  # built, then loaded from the cache
+        checked = cli("check", str(en), str(es), "--json")
+        assert checked.exit_code == 1, checked.stderr
+        assert [f["kind"] for f in json.loads(checked.stdout)["findings"]] == ["number-mismatch"]
+        extracted = cli("extract", str(en))
+        assert extracted.exit_code == 0, extracted.stderr
+        pre = cli("tm", "pretranslate", str(en), "--json")
+        assert pre.exit_code == 0, pre.stderr
+        assert json.loads(pre.stdout)["sentences"][0]["match"]["id"] == "1"
+        annotated = cli("annotate", str(en), "--format", "json")
+        assert annotated.exit_code == 0 and json.loads(annotated.stdout)["mentions"] == []
+
+
+@pytest.mark.parametrize("command", ["annotate", "check", "extract"])
+@pytest.mark.parametrize("where", ["missing/out.txt", "."])
+def test_an_output_that_cannot_be_written_is_a_usage_error(filled_cli, tmp_path, command, where):
+    en, es = tmp_path / "a.en.txt", tmp_path / "a.es.txt"
+    en.write_text("Gen. Guillot met the Navy.\n", encoding="utf-8")
+    es.write_text("El Gral. Guillot se reunió con la Armada.\n", encoding="utf-8")
+    files = [str(en), str(es)] if command == "check" else [str(en)]
+    result = filled_cli(command, *files, "--output", str(tmp_path / where))
+    assert result.exit_code == 2
+    assert _one_line_error(result).startswith(f"termbank: error: {tmp_path / where}: cannot write:")

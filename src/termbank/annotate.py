@@ -377,6 +377,9 @@ class Annotator:
     @property
     def automaton(self) -> ahocorasick.Automaton:
         """The Aho–Corasick automaton of every scanned word, unpickled on first use (see ``_hits``)."""
+        if self._automaton is None and not self._automaton_args:
+            # Pickled without a word (an empty termbase): an empty automaton pickles as ().
+            self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS, ahocorasick.KEY_STRING)
         if self._automaton is None:
             chunks, *rest = self._automaton_args
             # From the cache its byte chunks may be views of the mapped file (cache.py):
@@ -397,7 +400,8 @@ class Annotator:
         # The automaton's own pickled form (its nodes as bytes), so that loading the cache
         # does not rebuild its millions of nodes before they are known to be needed.
         args = self._automaton.__reduce__()[1] if self._automaton is not None else self._automaton_args
-        if args is not None:
+        state["_automaton_args"] = args  # () for an automaton without a word (see automaton)
+        if args:
             chunks, *rest = args
             state["_automaton_args"] = ([Blob(c) for c in chunks], *rest)  # see cache.py
         state["_automaton"] = None

@@ -61,6 +61,16 @@ def fail(error: TermbankError) -> None:
     raise typer.Exit(error.exit_code)
 
 
+def open_output(path: str, mode: str = "w"):
+    """Open ``--output`` for writing, or fail with one line (exit 2) when it cannot be written."""
+    try:
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding="utf-8", newline="")
+    except OSError as exc:
+        fail(UsageError(f"{path}: cannot write: {exc.strerror}"))
+
+
 def emit_json(data) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=None if isinstance(data, list) and not data else 2))
 
@@ -305,7 +315,7 @@ def annotate(
         jobs = default_jobs()
     if jobs > 1 and len(paths) > 1:
         annot.warm()  # loaded once, here, and shared with the workers
-    out = open(output, "w", encoding="utf-8", newline="") if output else None
+    out = open_output(output) if output else None
     colour = fmt == "text" and out is None and sys.stdout.isatty()
     write = (out.write if out else lambda s: typer.echo(s, nl=False))
 
@@ -426,7 +436,7 @@ def check(
     else:
         data = qa.render_text(report, colour=output is None and sys.stdout.isatty())
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
+        with open_output(output) as fh:
             fh.write(data)
     else:
         typer.echo(data, nl=False)
@@ -476,7 +486,7 @@ def extract(
     candidates = extract_candidates(annot, docs, min_count=min_count)
     data = writer.write(candidates_as_concepts(candidates))
     if output:
-        with open(output, "wb") as fh:
+        with open_output(output, "wb") as fh:
             fh.write(data)
     else:
         sys.stdout.buffer.write(data)
@@ -553,7 +563,7 @@ def export(
         spool.seek(0)
         if output:
             try:
-                with open(output, "wb") as fh:
+                with open_output(output, "wb") as fh:
                     shutil.copyfileobj(spool, fh, 1 << 20)
             except OSError as exc:
                 fail(UsageError(f"{output}: cannot write: {exc.strerror}"))
