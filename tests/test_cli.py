@@ -69,6 +69,15 @@ def test_named_database_is_not_created_by_read_commands(cli, db_url):
     assert "termbank init" in _one_line_error(result)
 
 
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_db_option_is_refused_not_taken_for_the_default(cli, empty, _isolated_home):
+    # A script passing an unset variable must not touch the user's own termbase.
+    result = cli("--db", empty, "stats", db=False)
+    assert result.exit_code == 2
+    assert "--db is empty" in _one_line_error(result)
+    assert not list(_isolated_home.rglob("*.db"))  # the default database was not created
+
+
 def test_default_database_fills_itself_on_first_use(cli):
     result = cli("stats", "--json", db=False)
     assert result.exit_code == 0, result.stderr

@@ -64,6 +64,20 @@ def test_dry_run_and_reimport_write_nothing(filled_cli, tmp_path):
         assert snapshot(filled_cli.url) == before
 
 
+def test_a_dry_run_into_a_database_not_made_yet_creates_nothing(cli, db_url, tmp_path):
+    # Reported as an import into an empty database would be; on SQLite no file appears,
+    # on PostgreSQL no table.
+    glossary = tmp_path / "g.csv"
+    glossary.write_text("major general,general de división\nfrigate,fragata\n", encoding="utf-8")
+    result = cli("import", str(glossary), "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["concepts"] == {"added": 2, "updated": 0, "unchanged": 0}
+    missing = cli("stats")
+    assert missing.exit_code == 4 and "termbank init" in missing.stderr
+    if db_url.startswith("sqlite:///"):
+        assert not Path(db_url.removeprefix("sqlite:///")).exists()
+
+
 def test_shipped_glossary_round_trips_through_valid_tbx(filled_cli, tmp_path, db_url):
     tbx = tmp_path / "glossary.tbx"
     assert filled_cli("export", "--format", "tbx", "-o", str(tbx)).exit_code == 0

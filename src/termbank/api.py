@@ -84,6 +84,26 @@ def open_database(db: str | None = None, *, create: bool = False) -> Store:
     return open_store(choice.url, create=create)
 
 
+def open_for_dry_run(db: str | None, scratch: str) -> Store:
+    """Return the store a dry run reads, creating nothing where the user looks.
+
+    That is the selected database, or, when a database named by ``db`` (or the
+    environment) holds no termbank schema yet, an empty one made in the folder
+    ``scratch``: ``import --dry-run`` into a database to be created reports what would
+    be added without creating it.
+    """
+    choice = choose_database(db)
+    if not choice.is_default:
+        probe = Store(choice.url)
+        try:
+            missing = not probe.exists()
+        finally:
+            probe.dispose()
+        if missing:
+            return open_store(f"sqlite:///{scratch}/dry-run.db", create=True)
+    return open_database(db, create=True)
+
+
 def load_shipped(store: Store, author: str | None = None) -> dict:
     """Load the shipped glossaries (idempotent): return the added/updated/unchanged counts and the ids kept.
 

@@ -514,12 +514,19 @@ def import_(
     """Import terms or translation units; all or nothing, merging by concept id."""
     if inline not in (None, "strip", "keep"):
         fail(UsageError("--inline must be strip or keep"))
-    try:
-        report = api.import_file(open_db(create=True), file, format=fmt, dry_run=dry_run, author=state.author,
-                                 inline=inline, source_lang=source_lang, target_lang=target_lang, encoding=encoding,
-                                 min_languages=min_languages)
-    except TermbankError as e:
-        fail(e)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="termbank-") as scratch:
+        try:
+            store = api.open_for_dry_run(state.db, scratch) if dry_run else open_db(create=True)
+            try:
+                report = api.import_file(store, file, format=fmt, dry_run=dry_run, author=state.author,
+                                         inline=inline, source_lang=source_lang, target_lang=target_lang,
+                                         encoding=encoding, min_languages=min_languages)
+            finally:
+                store.dispose()
+        except TermbankError as e:
+            fail(e)
     if as_json:
         emit_json(report)
         return

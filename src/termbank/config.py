@@ -35,7 +35,14 @@ def default_database_path() -> Path:
 
 
 def choose_database(option: str | None = None) -> DatabaseChoice:
-    """Return the database named by the option, the environment, or the default file."""
+    """Return the database named by the option, the environment, or the default file.
+
+    An empty ``--db`` is an error, not the default database: a script passing an unset
+    variable must not read or write the user's own termbase. (An empty environment
+    variable counts as unset, as usual.)
+    """
+    if option is not None and not option.strip():
+        raise ConfigError("--db is empty (expected e.g. sqlite:///path/file.db or postgresql+psycopg://user@host/db)")
     url = option or os.environ.get(ENV_URL)
     if url:
         url = url.strip()

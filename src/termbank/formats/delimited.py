@@ -206,7 +206,7 @@ def _guess_pair(filename: str, source_lang: str | None, target_lang: str | None,
             how = "from the file name"
         else:
             pair = (source_lang or "en", target_lang or "es")
-            how = "by default (pass source_lang/target_lang to change it)"
+            how = "by default (--source-lang and --target-lang change it)"
     tags = []
     for raw in pair:
         tag = normalize_tag(raw)
