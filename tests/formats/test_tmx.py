@@ -202,13 +202,23 @@ def test_export_is_the_whole_tree_serialized(interop, units, inline):
         assert len(tree.getroot().find("body")) == len(batch) and (b"<body/>" in data) == (not batch)
 
 
+def test_a_tu_with_one_variant_is_skipped_and_reported():
+    # Valid TMX (tuv+): an untranslated segment. Nothing to pair, but the file is good.
+    data = _tmx('<body>\n' + TU + '<tu tuid="u2"><tuv xml:lang="en"><seg>Untranslated.</seg></tuv></tu>\n' + TU
+                + '</body>')
+    result = TmxFormat().read(data, "partial.tmx")
+    assert [(u.source, u.target) for u in result.units] == [("Hello", "Hola")] * 2
+    assert result.skipped == 1
+    assert "skipped 1 unit with one language only (line 6)" in result.report
+
+
 def _tmx(body: str, *, header: str = '<header srclang="en" creationtool="t" creationtoolversion="1" '
          'segtype="sentence" o-tmf="t" adminlang="en" datatype="plaintext"/>', after: str = "") -> bytes:
     return f'<?xml version="1.0"?>\n<tmx version="1.4">\n{header}\n{body}\n{after}</tmx>\n'.encode()
 
 
 TU = '<tu><tuv xml:lang="en"><seg>Hello</seg></tuv><tuv xml:lang="es"><seg>Hola</seg></tuv></tu>\n'
-BAD_TU = '<tu><tuv xml:lang="en"><seg>Alone</seg></tuv></tu>\n'
+BAD_TU = '<tu><note>Alone</note></tu>\n'
 
 
 @pytest.mark.parametrize("data, message, line", [
@@ -216,7 +226,7 @@ BAD_TU = '<tu><tuv xml:lang="en"><seg>Alone</seg></tuv></tu>\n'
     (_tmx(f"<body>\n{BAD_TU}</body>", after="<extra/>\n"), "unexpected <extra> in <tmx>", 7),
     (_tmx(f"<body>\n{BAD_TU}</body>", header=""), "no <header>", 2),
     # ... then the units, the first error in document order.
-    (_tmx(f"<body>\n{TU}{BAD_TU}<note/>\n</body>"), "<tu> has 1 <tuv>", 6),
+    (_tmx(f"<body>\n{TU}{BAD_TU}<note/>\n</body>"), "<tu> has no <tuv>", 6),
     (_tmx(f"<body>\n{TU}<note/>\n{BAD_TU}</body>"), "unexpected <note> in <body>", 6),
     # TMX 1.4b puts the header first: units are read with its srclang.
     (_tmx("", header=f"<body>\n{TU}</body>", after='<header srclang="en"/>\n'), "<header> after <body>", 7),

@@ -18,8 +18,9 @@ Reading
     * Unbalanced ``bpt``/``ept`` pairs (the DTD cannot catch them) are reported as a
       warning and the unit is kept: its text is still usable, and the codes are
       dropped in strip mode anyway.
-    * Units whose source or target is empty (after stripping codes) are skipped and
-      counted in the report.
+    * Units whose source or target is empty (after stripping codes), and ``tu`` with a
+      single ``tuv`` (valid TMX: an untranslated segment), are skipped and counted in
+      the report.
     * The file is parsed as a stream, one ``tu`` at a time (a whole tree takes about
       thirteen times the file in memory), so ``header`` must come before ``body``, as
       TMX 1.4b requires: the units are read with the header's ``srclang``.
@@ -183,6 +184,7 @@ class _Reader:
         self.want_source = source_lang
         self.want_target = target_lang
         self.empty: list[int] = []
+        self.single: list[int] = []  # lines of <tu> with one <tuv>: nothing to pair
         self.unbalanced: list[int] = []
         self.filtered = 0
         self.no_srclang = False
@@ -270,7 +272,7 @@ class _Reader:
         if self.error is not None:
             raise self.error
         return ReadResult(report=self.summary(version, n_tu, pairs),
-                          skipped=len(self.empty) + self.filtered, format="tmx")
+                          skipped=len(self.empty) + len(self.single) + self.filtered, format="tmx")
 
     def summary(self, version: str, n_tu: int, pairs: Counter) -> list[str]:
         lines = [f"read {count(pairs.total(), 'translation unit')} from {n_tu} <tu> (TMX {version}, inline codes "
@@ -279,6 +281,9 @@ class _Reader:
         if self.empty:
             lines.append(f"skipped {count(len(self.empty), 'unit')} with an empty source or target "
                          f"({line_list(self.empty)})")
+        if self.single:
+            lines.append(f"skipped {count(len(self.single), 'unit')} with one language only "
+                         f"({line_list(self.single)})")
         if self.filtered:
             lines.append(f"skipped {count(self.filtered, 'unit')} in other languages than asked for")
         if self.unbalanced:
@@ -314,9 +319,12 @@ class _Reader:
                     _add_prop(props, kind, value)
             else:
                 raise self.fail(f"unexpected <{ch.tag}> in <tu>", ch)
-        if len(variants) < 2:
-            raise self.fail(f"<tu> has {len(variants)} <tuv>: a translation unit needs a source and "
-                            "at least one target", tu)
+        if not variants:
+            raise self.fail("<tu> has no <tuv> (TMX 1.4b: one or more)", tu)
+        if len(variants) == 1:
+            # Valid TMX (an untranslated segment, a monolingual memory), but no pair.
+            self.single.append(line_of(tu) or 0)
+            return []
         src_raw = tu.get("srclang") or header_src
         src = self.source_index(src_raw, variants, tu)
         s_lang, s_text, s_tuv, s_notes, s_props = variants[src]
