@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from termbank.errors import FormatError
-from termbank.formats import read_file
+from termbank.formats import read_bytes, read_file
 from termbank.formats.base import escape_formula, unescape_formula
 from termbank.formats.delimited import DeeplTsv, GoogleCsv, PairsCsv, TermbankCsv, TermbankTsv, encode_terms
 from termbank.model import (
@@ -234,6 +234,28 @@ def test_google_equivalent_term_sets():
 def test_google_unidirectional():
     result = read_file(FORMATS_DATA / "google-unidirectional_en-es.csv")
     assert [[t.text for t in c.terms] for c in result.concepts] == [["general", "general"], ["major", "mayor"]]
+
+
+@pytest.mark.parametrize("name, data, terms", [
+    ("list.csv", "English,Spanish\nfrigate,fragata\n", [("en", "frigate"), ("es", "fragata")]),
+    ("list.csv", "\ufeffInglés,Español\nfrigate,fragata\n", [("en", "frigate"), ("es", "fragata")]),
+    ("list.csv", "Spanish,English\nfragata,frigate\n", [("es", "fragata"), ("en", "frigate")]),
+    ("list.csv", "source,target\nfrigate,fragata\n", [("en", "frigate"), ("es", "fragata")]),  # default pair
+    ("list.tsv", "EN\tES-MX\nfrigate\tfragata\n", [("en", "frigate"), ("es-MX", "fragata")]),
+    ("list.tsv", "english\tspanish\nfrigate\tfragata\n", [("en", "frigate"), ("es", "fragata")]),
+])
+def test_a_title_row_of_a_two_column_glossary_is_not_an_entry(name, data, terms):
+    result = read_bytes(data.encode("utf-8"), name)
+    (concept,) = result.concepts
+    assert [(t.lang, t.text) for t in concept.terms] == terms
+    assert any(line.startswith("line 1 read as column titles") for line in result.report)
+
+
+def test_language_names_as_an_entry_stay_an_entry():
+    # Two names of one language are an entry of a glossary of language names.
+    result = read_bytes("English,inglés\nSpanish,español\n".encode("utf-8"), "languages.csv")
+    assert [c.terms[0].text for c in result.concepts] == ["English", "Spanish"]
+    assert not any("column titles" in line for line in result.report)
 
 
 def test_google_export_layouts(concepts):

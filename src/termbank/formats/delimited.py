@@ -192,12 +192,70 @@ def _write_rows(rows: Iterable[list[str]], delimiter: str, bom: bool, escape: bo
     return (("\ufeff" if bom else "") + buf.getvalue()).encode("utf-8")
 
 
+# Column titles of a two-column glossary that say nothing of the languages.
+_GENERIC_TITLES = frozenset({
+    "source", "target", "source term", "target term", "term", "translation", "source text", "target text",
+    "origen", "destino", "término", "termino", "traducción", "traduccion",
+})
+
+
+def _language_names() -> dict[str, str]:
+    """Return language names in English and Spanish (folded: no accents, lowercase) -> language code."""
+    if not _NAMES:
+        import unicodedata
+
+        from babel import Locale
+
+        for ui in ("es", "en"):
+            for code, name in Locale(ui).languages.items():
+                if "_" not in code and normalize_tag(code):
+                    key = "".join(ch for ch in unicodedata.normalize("NFD", name.lower()) if not unicodedata.combining(ch))
+                    _NAMES[key] = code
+    return _NAMES
+
+
+_NAMES: dict[str, str] = {}
+
+
+def _title_row(cells: list[str]) -> tuple[str | None, str | None] | None:
+    """Return the languages a two-column glossary's first row names, when it is a row of titles.
+
+    ``English, Spanish`` / ``inglés, español`` / ``EN, ES`` give their language codes;
+    ``source, target`` (and the like) give ``(None, None)``; anything else (an entry)
+    gives None.
+    Two names of one language (``English, inglés``) are an entry of a glossary of
+    language names, not titles.
+    """
+    import unicodedata
+
+    if len(cells) != 2:
+        return None
+    names = _language_names()
+    out: list[str | None] = []
+    for cell in cells:
+        key = "".join(ch for ch in unicodedata.normalize("NFD", cell.strip().lstrip("\ufeff").lower())
+                      if not unicodedata.combining(ch))
+        if key in _GENERIC_TITLES:
+            out.append(None)
+        elif key in names:
+            out.append(names[key])
+        elif _lang_header(cell):
+            out.append(cell.strip())  # a language code: "en", "ES", "es-MX"
+        else:
+            return None
+    if out[0] is not None and out[1] is not None and normalize_tag(out[0]) == normalize_tag(out[1]):
+        return None
+    return out[0], out[1]
+
+
 def _guess_pair(filename: str, source_lang: str | None, target_lang: str | None,
-                report: list[str]) -> tuple[str, str]:
-    """Return the language pair of a header-less two-column glossary."""
+                report: list[str], titles: tuple[str | None, str | None] | None = None) -> tuple[str, str]:
+    """Return the language pair of a two-column glossary (``titles``: what its title row names)."""
+    if titles and titles[0] and titles[1]:
+        source_lang, target_lang = source_lang or titles[0], target_lang or titles[1]
     if source_lang and target_lang:
         pair = (source_lang, target_lang)
-        how = "as given"
+        how = "from the title row" if titles and titles[0] and titles[1] else "as given"
     else:
         name = re.split(r"[\\/]", filename)[-1].lower()
         m = re.search(r"(?<![a-z])([a-z]{2})[-_]([a-z]{2})(?![a-z])", name)
@@ -605,8 +663,10 @@ class DeeplTsv(Format):
         if not lines or "\t" not in lines[0]:
             return False
         first = [c.strip().lower() for c in lines[0].split("\t")]
-        if "id" in first or any(c.startswith("term:") for c in first) or all(_lang_header(c) for c in first):
-            return False  # a header: termbank TSV or a term-set table, not DeepL entries
+        if "id" in first or any(c.startswith("term:") for c in first):
+            return False  # termbank TSV
+        if len(first) > 2 and all(_lang_header(c) for c in first):
+            return False  # a term-set table, not DeepL entries (two language codes are titles)
         return all("\t" in line for line in lines)
 
     def read(self, data: bytes, filename: str = "<input>", *, source_lang: str | None = None,
@@ -614,15 +674,20 @@ class DeeplTsv(Format):
         """Return one concept per line (lines repeating a source merge into one concept)."""
         text = decode_text(data, filename, encoding)
         report: list[str] = []
-        src_lang, tgt_lang = _guess_pair(filename, source_lang, target_lang, report)
-        merger = _PairMerger(filename, options.get("id_prefix") or id_prefix(filename))
-        skipped: list[int] = []
-        trimmed = 0
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
+        titles = _title_row(lines[0].rstrip("\r").split("\t")) if lines else None
+        src_lang, tgt_lang = _guess_pair(filename, source_lang, target_lang, report, titles)
+        if titles is not None:
+            report.append(f"line 1 read as column titles: {', '.join(c.strip() for c in lines[0].split(chr(9)))}")
+        merger = _PairMerger(filename, options.get("id_prefix") or id_prefix(filename))
+        skipped: list[int] = []
+        trimmed = 0
         for n, raw in enumerate(lines, 1):
             line = raw[:-1] if raw.endswith("\r") else raw
+            if n == 1 and titles is not None:
+                continue
             if not line.strip():
                 skipped.append(n)
                 continue
@@ -647,7 +712,8 @@ class DeeplTsv(Format):
         concepts = merger.concepts()
         if not concepts:
             raise FormatError("no glossary entries", filename, 1)
-        report.insert(0, f"read {count(len(concepts), 'concept')} from {count(len(lines) - len(skipped), 'entry')}")
+        entries = len(lines) - len(skipped) - (titles is not None)
+        report.insert(0, f"read {count(len(concepts), 'concept')} from {count(entries, 'entry')}")
         report += merger.report()
         if trimmed:
             report.append(f"trimmed surrounding whitespace from {trimmed} cells")
@@ -773,7 +839,11 @@ class GoogleCsv(Format):
 
     def _pairs(self, rows, filename: str, prefix: str, source_lang, target_lang) -> ReadResult:
         report: list[str] = []
-        src_lang, tgt_lang = _guess_pair(filename, source_lang, target_lang, report)
+        titles = _title_row(rows[0][1]) if rows else None
+        src_lang, tgt_lang = _guess_pair(filename, source_lang, target_lang, report, titles)
+        if titles is not None:
+            report.append(f"line {rows[0][0]} read as column titles: {', '.join(c.strip() for c in rows[0][1])}")
+            rows = rows[1:]
         merger = _PairMerger(filename, prefix)
         skipped: list[int] = []
         for line, row in rows:
