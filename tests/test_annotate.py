@@ -7,6 +7,8 @@ issue names, against the shipped glossary too.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -459,3 +461,22 @@ def test_cached_annotator_loads_its_automaton_only_for_long_texts():
     long_text = article * (annotate._PROBE_MAX // len(article) + 1)
     assert mentions(loaded, long_text) == mentions(fresh, long_text)
     assert loaded._automaton is not None
+
+
+def test_a_term_as_long_as_a_book_is_stored_but_gets_no_key():
+    # pyahocorasick crashed (SIGSEGV) pickling an automaton with a key of ~700,000
+    # characters; run in a child process so that a regression fails this test only.
+    code = (
+        "import pickle\n"
+        "from termbank.annotate import Annotator\n"
+        "from termbank.match import TermIndex\n"
+        "from termbank.model import Concept, Term\n"
+        "index = TermIndex.build([Concept('c', 'other', terms=(Term('en', 'file'), Term('es', 'archivo'),\n"
+        "                                                       Term('es', 'a' * 700_000, 'variant')))])\n"
+        "annot = pickle.loads(pickle.dumps(Annotator(index)))\n"
+        "print([m.suggestion for m in annot.annotate('Open the file.', lang='en').mentions])\n"
+        "print(sorted(index.entries))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["['archivo']", "['archivo', 'archivos', 'file', 'files']"]

@@ -57,6 +57,8 @@ _STATUS_RANK = {"preferred": 0, "admitted": 1, "deprecated": 2}
 _INFLECT_CATEGORIES = frozenset({"rank", "title", "unit", "other", "institution", "acronym"})
 _FEMININE_CATEGORIES = frozenset({"rank", "title"})
 _INFLECT_TYPES = frozenset({"fullForm", "shortForm", "variant"})
+# The longest folded term given keys (lookup, annotate): see TermIndex._add_new.
+MAX_KEY_CHARS = 1000
 _ABBREVIATION_TYPES = frozenset({"abbreviation", "acronym"})
 _PLURAL_KINDS = ("plural",)
 _FEMININE_KINDS = ("plural", "feminine", "feminine-plural")
@@ -528,7 +530,7 @@ class TermIndex:
 
     #: Version of the pickled form, for the cache (see cache.cached's ``layout``); marshal's
     #: format (see _Packed) may change with the Python version.
-    LAYOUT = (3, marshal.version, sys.version_info[:2])
+    LAYOUT = (4, marshal.version, sys.version_info[:2])
 
     def __init__(self) -> None:
         self.entries: dict[str, list[KeyEntry]] = {}
@@ -663,7 +665,10 @@ class TermIndex:
         self._fuzzy_keys = self._pack_memo = self._gram_postings = None
         self._lang_keys = {}
         terms = [t for c in concepts for t in c.terms]
-        keys = _fold_all([t.text for t in terms], fold)
+        # A "term" longer than MAX_KEY_CHARS (a pasted paragraph) stays stored but gets no
+        # key: nobody writes it in an article, and the automaton of a key of several
+        # hundred thousand characters crashes pyahocorasick when it is pickled.
+        keys = [key if len(key) <= MAX_KEY_CHARS else "" for key in _fold_all([t.text for t in terms], fold)]
         sensitive = [t.is_case_sensitive for t in terms]
         case_keys = iter(_fold_all([t.text for t, s, key in zip(terms, sensitive, keys) if s and key], fold_case))
         # The plural and feminine forms of each term that takes them (None for the others).
