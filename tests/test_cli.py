@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -235,3 +236,40 @@ def test_an_output_that_cannot_be_written_is_a_usage_error(filled_cli, tmp_path,
     result = filled_cli(command, *files, "--output", str(tmp_path / where))
     assert result.exit_code == 2
     assert _one_line_error(result).startswith(f"termbank: error: {tmp_path / where}: cannot write:")
+
+
+def test_output_never_replaces_an_input_or_the_database(filled_cli, db_url, tmp_path):
+    article = tmp_path / "a.en.txt"
+    article.write_text("Gen. Guillot met the Navy.\n", encoding="utf-8")
+    kept = article.read_bytes()
+    result = filled_cli("annotate", str(article), "--output", str(article))
+    assert result.exit_code == 2 and "is an input file" in _one_line_error(result)
+    assert article.read_bytes() == kept
+    if db_url.startswith("sqlite:///"):
+        database = Path(db_url.removeprefix("sqlite:///"))
+        before = database.read_bytes()
+        result = filled_cli("export", "--format", "csv", "--output", str(database))
+        assert result.exit_code == 2 and "is the database" in _one_line_error(result)
+        assert database.read_bytes() == before
+
+
+def test_output_is_replaced_only_by_a_finished_run(filled_cli, tmp_path):
+    out = tmp_path / "report.json"
+    out.write_text("the previous report\n", encoding="utf-8")
+    out.chmod(0o640)
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"\x00\x01binary" * 100)
+    # No file could be read: the previous report stays.
+    failed = filled_cli("annotate", str(binary), "--format", "json", "--output", str(out))
+    assert failed.exit_code == 3
+    assert out.read_text(encoding="utf-8") == "the previous report\n"
+    # A finished run replaces it, through a link too, keeping the file's permissions.
+    article = tmp_path / "a.en.txt"
+    article.write_text("Gen. Guillot met the Navy.\n", encoding="utf-8")
+    link = tmp_path / "latest.json"
+    link.symlink_to(out.name)
+    done = filled_cli("annotate", str(article), "--format", "json", "--output", str(link))
+    assert done.exit_code == 0, done.stderr
+    assert link.is_symlink() and json.loads(out.read_text(encoding="utf-8"))["file"] == str(article)
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert not list(tmp_path.glob(".termbank-*"))  # no temporary file left behind

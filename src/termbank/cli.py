@@ -61,14 +61,111 @@ def fail(error: TermbankError) -> None:
     raise typer.Exit(error.exit_code)
 
 
-def open_output(path: str, mode: str = "w"):
-    """Open ``--output`` for writing, or fail with one line (exit 2) when it cannot be written."""
+class Output:
+    """``--output``, written to a temporary file beside it and moved into place by :meth:`close`.
+
+    A command that fails or is interrupted half way leaves the file as it was
+    (:meth:`discard`, or leaving a ``with`` block on an exception). A symbolic link is
+    followed (the file it points to is replaced); a device or pipe, and any path under
+    ``/dev`` or ``/proc`` (``/dev/stdout``), is written directly. Every failure to write is one line and exit 2.
+    """
+
+    def __init__(self, path: str, mode: str = "w"):
+        import os
+        import stat
+        import tempfile
+
+        self.path = path
+        self.tmp: str | None = None
+        text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+        try:
+            target = os.path.realpath(path)
+            st = os.stat(target) if os.path.exists(target) else None
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(21, "Is a directory")
+            special = os.path.abspath(path).startswith(("/dev/", "/proc/"))  # /dev/stdout, /dev/fd/3
+            if special or (st is not None and not stat.S_ISREG(st.st_mode)):
+                self.fh = open(path, mode, **text)  # a device or a pipe: nothing to replace
+                return
+            fd, self.tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".termbank-", suffix=".part")
+        except OSError as exc:
+            fail(UsageError(f"{path}: cannot write: {exc.strerror}"))
+        self.target = target
+        try:
+            # The permissions a plain open() would give: the file's own, else the umask's.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, st.st_mode & 0o7777 if st is not None else 0o666 & ~umask)
+        except OSError:
+            pass
+        self.fh = os.fdopen(fd, mode, **text)
+
+    def write(self, data) -> None:
+        try:
+            self.fh.write(data)
+        except OSError as exc:
+            self.discard()
+            fail(UsageError(f"{self.path}: cannot write: {exc.strerror}"))
+
+    def close(self) -> None:
+        """Finish the file and put it in place of ``path``."""
+        import os
+
+        try:
+            self.fh.close()
+            if self.tmp is not None:
+                os.replace(self.tmp, self.target)
+        except OSError as exc:
+            self.discard()
+            fail(UsageError(f"{self.path}: cannot write: {exc.strerror}"))
+
+    def discard(self) -> None:
+        """Drop what was written; ``path`` stays as it was (but for a device or pipe)."""
+        import os
+
+        try:
+            self.fh.close()
+        except OSError:
+            pass
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+
+    def __enter__(self) -> "Output":
+        return self
+
+    def __exit__(self, kind, *rest) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+
+def open_output(path: str, mode: str = "w", *, inputs: tuple[str, ...] = ()) -> Output:
+    """Return ``--output`` ready for writing (see :class:`Output`).
+
+    An output that is one of the command's ``inputs`` or the SQLite file of the
+    selected database is refused (exit 2): ``-o`` given the article or the termbase by
+    mistake would replace it.
+    """
+    import os
+
+    from .config import choose_database
+    from .store.db import plain_sqlite_path
+
     try:
-        if "b" in mode:
-            return open(path, mode)
-        return open(path, mode, encoding="utf-8", newline="")
-    except OSError as exc:
-        fail(UsageError(f"{path}: cannot write: {exc.strerror}"))
+        database = plain_sqlite_path(choose_database(state.db).url)
+    except TermbankError:
+        database = None
+    for other, what in [(p, "an input file") for p in inputs] + [(database, "the database")]:
+        try:
+            if other is not None and os.path.samefile(path, other):
+                fail(UsageError(f"{path}: is {what}; write the output elsewhere"))
+        except OSError:
+            pass  # one of them does not exist: not the same file
+    return Output(path, mode)
 
 
 def emit_json(data) -> None:
@@ -315,7 +412,7 @@ def annotate(
         jobs = default_jobs()
     if jobs > 1 and len(paths) > 1:
         annot.warm()  # loaded once, here, and shared with the workers
-    out = open_output(output) if output else None
+    out = open_output(output, inputs=tuple(paths)) if output else None
     colour = fmt == "text" and out is None and sys.stdout.isatty()
     write = (out.write if out else lambda s: typer.echo(s, nl=False))
 
@@ -354,6 +451,7 @@ def annotate(
     # Paused for the loop only (and in the workers, which inherit it).
     collecting = gc.isenabled()
     gc.disable()
+    finished = False
     try:
         for error, code, warning, text, summary, n_flagged, doc in run_batch(work, paths, jobs=jobs):
             if progress:
@@ -379,13 +477,16 @@ def annotate(
             write(render.render_html(docs))
         elif fmt == "csv" and not written:
             write(render.render_csv([]))
+        finished = True
     finally:
         if collecting:
             gc.enable()
         if progress:
             progress.stop()
-        if out:
+        if out and finished and (written or not bad):
             out.close()
+        elif out:
+            out.discard()  # interrupted, or no file could be read: the output stays as it was
     if bad:
         raise typer.Exit(bad)
     if strict and flagged:
@@ -436,7 +537,7 @@ def check(
     else:
         data = qa.render_text(report, colour=output is None and sys.stdout.isatty())
     if output:
-        with open_output(output) as fh:
+        with open_output(output, inputs=(source, target)) as fh:
             fh.write(data)
     else:
         typer.echo(data, nl=False)
@@ -486,7 +587,7 @@ def extract(
     candidates = extract_candidates(annot, docs, min_count=min_count)
     data = writer.write(candidates_as_concepts(candidates))
     if output:
-        with open_output(output, "wb") as fh:
+        with open_output(output, "wb", inputs=tuple(files)) as fh:
             fh.write(data)
     else:
         sys.stdout.buffer.write(data)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Store", "open_store", "head_revision", "MIGRATIONS_DIR", "HEAD_REVISION"]  # noqa: F822 (module __getattr__)
+__all__ = ["Store", "open_store", "head_revision", "plain_sqlite_path", "MIGRATIONS_DIR", "HEAD_REVISION"]  # noqa: F822 (module __getattr__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -82,12 +82,12 @@ def _is_bug(exc: BaseException) -> bool:
 _PLAIN_SQLITE_URL = re.compile(r"sqlite(?:\+pysqlite)?:///(?P<path>[^?%\x00-\x1f]+)")
 
 
-def _plain_sqlite_path(url: str) -> Path | None:
+def plain_sqlite_path(url: str) -> Path | None:
     """Return the file of a plain ``sqlite:///PATH`` URL, or None for any other URL.
 
-    >>> _plain_sqlite_path("sqlite:///data/termbank.db").as_posix()
+    >>> plain_sqlite_path("sqlite:///data/termbank.db").as_posix()
     'data/termbank.db'
-    >>> _plain_sqlite_path("sqlite:///x.db?mode=ro") is None, _plain_sqlite_path("sqlite:///:memory:") is None
+    >>> plain_sqlite_path("sqlite:///x.db?mode=ro") is None, plain_sqlite_path("sqlite:///:memory:") is None
     (True, True)
     """
     m = _PLAIN_SQLITE_URL.fullmatch(url)
@@ -114,7 +114,7 @@ class Store:
         self.url = url
         self.safe_url = redact_url(url)
         self.echo = echo
-        self.sqlite_path = _plain_sqlite_path(url)
+        self.sqlite_path = plain_sqlite_path(url)
         self.dialect = "sqlite"
         if self.sqlite_path is None:
             self._parse_url()
