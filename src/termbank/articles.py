@@ -57,6 +57,8 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> tuple[st
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise FormatError(f"not valid {encoding} at byte {exc.start}", name, _line_of(data, exc.start)) from None
+        except LookupError:  # a codec that is not a text encoding: rot13, base64, zip
+            raise UsageError(f"{encoding!r} is not a text encoding") from None
         return text.removeprefix("\ufeff"), None
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
@@ -121,10 +123,16 @@ def iter_articles(paths: list[str]) -> Iterator[str]:
             yield raw
             continue
         p = Path(raw)
-        if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in ARTICLE_SUFFIXES)
-            yield from (str(q) for q in found)
-        elif p.exists():
+        try:
+            if p.is_dir():
+                found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in ARTICLE_SUFFIXES)
+            elif p.exists():
+                found = None
+            else:
+                raise FormatError("no such file or directory", raw)
+        except OSError as exc:  # a folder on the way that may not be read
+            raise FormatError(f"cannot read: {exc.strerror}", raw) from None
+        if found is None:
             yield raw
         else:
-            raise FormatError("no such file or directory", raw)
+            yield from (str(q) for q in found)

@@ -865,7 +865,7 @@ class TermIndex:
         keys, cut = self._fuzzy_pool(fq, lang)
         if not keys:
             return
-        want = limit * 4 + len(found)
+        want = min(limit * 4 + len(found), len(keys))  # rapidfuzz wants a C long: --limit 10**23
         # Whole-string similarity (plain or with the words reordered) for every key,
         # and, for a key at least as long as the query, the best-matching part of it
         # scaled by 0.9 (as in WRatio): that forgives a missing first name ("Trevila

@@ -91,8 +91,13 @@ def test_json_accepts_a_bare_array_of_concepts():
 @pytest.mark.parametrize("doc, message", [
     ({"concepts": [{"id": "x", "terms": [{"lang": "en", "text": "a", "tone": "formal"}]}]}, "unknown field"),
     ({"concepts": [{"id": "x", "category": "weapon", "terms": []}]}, "unknown category"),
-    ({"concepts": [{"id": "x"}, {"id": "x"}]}, "duplicate concept id"),
-    ({"concepts": [{"id": "x", "created_at": "tuesday"}]}, "not an ISO date"),
+    ({"concepts": [{"id": "x", "terms": [{"lang": "en", "text": "a"}]}] * 2}, "duplicate concept id"),
+    ({"concepts": [{"id": "x", "terms": [{"lang": "en", "text": "a"}], "created_at": "tuesday"}]}, "not an ISO date"),
+    ({"concepts": [{"id": "x"}]}, "has no terms"),
+    ({"concepts": [{"id": "x", "terms": [{"lang": "en", "text": "a"}, {"lang": "klingon", "text": "b"}]}]},
+     "unknown language code 'klingon'"),
+    ({"concepts": [{"id": "x", "terms": [{"lang": "en", "text": "a"}, {"lang": "en-US", "text": "b"}]}]},
+     "one language only"),
     ({"units": [{"source_lang": "en", "source": "a", "target_lang": "es"}]}, "target must be"),
     ({"format": "other", "concepts": []}, "unknown JSON format"),
 ])

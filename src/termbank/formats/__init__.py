@@ -121,7 +121,11 @@ def open_source(path: str | Path, format: str = "auto") -> tuple[Format, bytes |
     as ``<(gunzip -c memory.tmx.gz)``, which can be read only once), gets the bytes.
     """
     fmt = None
-    if Path(path).is_file():
+    try:
+        regular = Path(path).is_file()
+    except OSError:  # a folder on the way that may not be read: reading says why
+        regular = False
+    if regular:
         try:
             fmt = reader_for(file_bytes(path, HEAD_SIZE), str(path), format)
         except FormatError:

@@ -30,7 +30,7 @@ from ..model import (
     Term,
     term_value_problem,
 )
-from .base import Format, ReadResult, count, decode_text, scan_text
+from .base import Format, LanguageTags, ReadResult, count, decode_text, require_languages, scan_text
 
 __all__ = ["MarkdownFormat", "HtmlFormat", "JsonFormat", "sort_key"]
 
@@ -322,6 +322,8 @@ class JsonFormat(Format):
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FormatError(f"not valid JSON: {exc.msg}", filename, exc.lineno) from None
+        except RecursionError:
+            raise FormatError("JSON nested too deeply", filename, 1) from None
         if isinstance(doc, list):
             doc = {"concepts": doc}
         if not isinstance(doc, dict) or not ("concepts" in doc or "units" in doc):
@@ -338,10 +340,12 @@ class JsonFormat(Format):
             seen.add(c.id)
         if not concepts and not units:
             raise FormatError("no concepts and no units", filename, 1)
+        if concepts:
+            require_languages(concepts, filename, 1, options.get("min_languages", 2))
         return ReadResult(concepts=concepts, units=units, format=self.name,
                           report=[f"read {count(len(concepts), 'concept')} with "
                                   f"{count(sum(len(c.terms) for c in concepts), 'term')} and "
-                                  f"{count(len(units), 'translation unit')}"])
+                                  f"{count(len(units), 'translation unit')}"] + reader.langs.report)
 
 
 def _list(doc: dict, key: str, filename: str) -> list:
@@ -355,6 +359,7 @@ class _JsonReader:
     def __init__(self, filename: str, text: str):
         self.filename = filename
         self.text = text
+        self.langs = LanguageTags(filename)
 
     def line_of(self, needle: str | None) -> int | None:
         if not needle:
@@ -387,7 +392,21 @@ class _JsonReader:
             return None
         if not isinstance(value, str) or (required and not value.strip()):
             raise self.fail(where, f"{key} must be {'non-empty ' if required else ''}text", needle)
+        if "\x00" in value:
+            raise self.fail(where, f"{key} holds a NUL character", needle)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # "\ud800": an unpaired surrogate, which no file can hold
+            raise self.fail(where, f"{key} holds an unpaired surrogate (\\u{ord(value[_surrogate(value)]):04x})",
+                            needle) from None
         return value
+
+    def _lang(self, where: str, d: dict, key: str, needle) -> str:
+        raw = self._str(where, d, key, needle, True)
+        try:
+            return self.langs(raw)
+        except FormatError as exc:
+            raise self.fail(where, exc.message, needle) from None
 
     def concept(self, i: int, raw) -> Concept:
         needle = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
@@ -404,6 +423,8 @@ class _JsonReader:
         if not isinstance(terms_raw, list):
             raise self.fail(where, "terms must be an array", needle)
         terms = tuple(self.term(f"{where}.terms[{j}]", t, needle) for j, t in enumerate(terms_raw))
+        if not terms:
+            raise self.fail(where, "has no terms", needle)
         return Concept(
             id=cid, category=category,
             **{k: self._str(where, d, k, needle) for k in ("subject", "definition", "note", "source")},
@@ -413,7 +434,7 @@ class _JsonReader:
 
     def term(self, where: str, raw, needle) -> Term:
         d = self._obj(where, raw, _TERM_KEYS, needle)
-        values = {"lang": self._str(where, d, "lang", needle, True), "text": self._str(where, d, "text", needle, True)}
+        values = {"lang": self._lang(where, d, "lang", needle), "text": self._str(where, d, "text", needle, True)}
         for key in _TERM_KEYS:
             if key in ("lang", "text") or key not in d:
                 continue
@@ -438,10 +459,18 @@ class _JsonReader:
         where = f"units[{i}]"
         needle = raw.get("source") if isinstance(raw, dict) and isinstance(raw.get("source"), str) else None
         d = self._obj(where, raw, _UNIT_KEYS, needle)
-        values = {k: self._str(where, d, k, needle, True) for k in ("source_lang", "source", "target_lang", "target")}
+        values = {"source_lang": self._lang(where, d, "source_lang", needle),
+                  "source": self._str(where, d, "source", needle, True),
+                  "target_lang": self._lang(where, d, "target_lang", needle),
+                  "target": self._str(where, d, "target", needle, True)}
         for k in ("id", "origin", "created_by", "note"):
             values[k] = self._str(where, d, k, needle)
         props = d.get("props") or {}
         if not isinstance(props, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in props.items()):
             raise self.fail(where, "props must be an object of text values", needle)
         return TMUnit(**values, created_at=self._date(where, d.get("created_at"), needle), props=dict(props))
+
+
+def _surrogate(text: str) -> int:
+    """Return the position of the first surrogate code point in ``text``."""
+    return next(i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff")

@@ -290,10 +290,16 @@ class Store:
                 self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{self.safe_url}: cannot create the database folder: {exc.strerror}") from None
+        from alembic.util import CommandError
+
         try:
             self._migrate("upgrade", revision)
         except DBAPIError as exc:
             raise StoreError(f"{self.safe_url}: cannot create or upgrade schema: {_short(exc)}") from None
+        except CommandError:
+            # The schema's revision is none of the shipped migrations: a newer termbank's.
+            raise StoreError(f"{self.safe_url}: schema {self.schema_revision()!r} is not one this termbank "
+                             f"knows (newest: {head_revision()!r}); it was made by a newer termbank") from None
 
     def downgrade(self, revision: str) -> None:
         """Take the schema back to an earlier migration (for developers and tests)."""

@@ -588,7 +588,7 @@ def remove_unit(session: Session, unit_id: int | str) -> TMUnit:
         key = int(unit_id)
     except (TypeError, ValueError):
         raise NotFound(f"no translation unit with id {unit_id!r}") from None
-    row = session.get(TMUnitRow, key)
+    row = session.get(TMUnitRow, key) if 0 < key < 2**63 else None  # ids are 64-bit at most
     if row is None:
         raise NotFound(f"no translation unit with id {unit_id!r}")
     unit = _unit_from_row(row)
