@@ -273,3 +273,62 @@ def test_output_is_replaced_only_by_a_finished_run(filled_cli, tmp_path):
     assert link.is_symlink() and json.loads(out.read_text(encoding="utf-8"))["file"] == str(article)
     assert out.stat().st_mode & 0o777 == 0o640
     assert not list(tmp_path.glob(".termbank-*"))  # no temporary file left behind
+
+
+def test_odd_option_values_are_one_line_errors_or_clamped(filled_cli, tmp_path):
+    article = tmp_path / "a.en.txt"
+    article.write_text("Gen. Guillot met the Navy.\n", encoding="utf-8")
+    for args in (["annotate", str(article), "--encoding", "rot13"], ["extract", str(article), "--encoding", "base64"]):
+        result = filled_cli(*args)
+        assert result.exit_code == 2 and "is not a text encoding" in _one_line_error(result)
+    gone = filled_cli("tm", "remove", str(10**23))
+    assert gone.exit_code == 2 and "no translation unit" in _one_line_error(gone)
+    hits = filled_cli("lookup", "SEDENAS", "--limit", str(10**23), "--json")
+    assert hits.exit_code == 0 and json.loads(hits.stdout)[0]["concept"] == "mx-sedena"
+
+
+def test_a_folder_that_cannot_be_read_is_a_bad_input(filled_cli, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    # Root reads any folder: the commands then run without that capability (setpriv).
+    prefix = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root may read any folder, and setpriv is not there to drop that")
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    (folder / "a.en.txt").write_text("Gen. Guillot met the Navy.\n", encoding="utf-8")
+    folder.chmod(0)
+    try:
+        for command in ("annotate", "extract", "import"):
+            code = "from termbank.cli import main; main()"
+            result = subprocess.run([*prefix, sys.executable, "-c", code, "--db", filled_cli.url, command,
+                                     str(folder / "a.en.txt")], capture_output=True, text=True, timeout=120)
+            assert result.returncode == 3, result.stderr
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and "Permission denied" in lines[0] and "Traceback" not in result.stderr
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_database_of_a_newer_termbank_is_refused_unchanged(tmp_path):
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from termbank.cli import app
+
+    path = tmp_path / "newer.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", f"sqlite:///{path}", "init", "--empty"]).exit_code == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = path.read_bytes()
+    result = runner.invoke(app, ["--db", f"sqlite:///{path}", "stats"])
+    assert result.exit_code == 4
+    assert "schema '9999' is not one this termbank knows" in _one_line_error(result)
+    assert path.read_bytes() == before
