@@ -480,3 +480,10 @@ def test_a_term_as_long_as_a_book_is_stored_but_gets_no_key():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["['archivo']", "['archivo', 'archivos', 'file', 'files']"]
+
+
+def test_a_locale_asked_for_is_not_given_another_regions_term():
+    # "VANT" is the es-MX acronym; Spain's Spanish has no listed acronym for UAV.
+    text = "The UAV flew over the border."
+    suggestion = {to: mentions(shipped(), text, "en", to=to)[0].suggestion for to in (None, "es-MX", "es-ES")}
+    assert suggestion == {None: "VANT", "es-MX": "VANT", "es-ES": "vehículo aéreo no tripulado"}

@@ -332,3 +332,8 @@ def test_a_database_of_a_newer_termbank_is_refused_unchanged(tmp_path):
     assert result.exit_code == 4
     assert "schema '9999' is not one this termbank knows" in _one_line_error(result)
     assert path.read_bytes() == before
+
+
+def test_copy_to_an_empty_url_is_a_usage_error(filled_cli):
+    result = filled_cli("copy", "--to", " ")
+    assert result.exit_code == 2 and "--to is empty" in _one_line_error(result)

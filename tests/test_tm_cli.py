@@ -497,3 +497,13 @@ def test_tm_stats(cli):
     assert data["units"] == 2 and data["language_pairs"] == {"en>es": 1, "es>en": 1}
     assert data["sides"]["en"]["texts"] == 2 and data["sides"]["es"]["texts"] == 2
     assert "translation units: 2" in cli("tm", "stats").stdout
+
+
+def test_align_refuses_articles_given_the_wrong_way_round(filled_cli):
+    folder, name = PAIRS[0]
+    en_file, es_file = folder / f"{name}.en.txt", folder / f"{name}.es.txt"
+    swapped = filled_cli("tm", "align", str(es_file), str(en_file), "--dry-run")
+    assert swapped.exit_code == 2
+    assert "tm align takes the English article first" in swapped.stderr and "Traceback" not in swapped.stderr
+    both = filled_cli("tm", "align", str(en_file), str(en_file), "--dry-run")
+    assert both.exit_code == 2 and "reads as English and" in both.stderr

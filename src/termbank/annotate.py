@@ -810,8 +810,12 @@ class Annotator:
         if not pool:
             return ""
         role = _role(term)
-        same_role = [t for t in pool if _role(t) == role] or pool
         want = (to or "").lower()
+        if "-" in want:
+            # A locale asked for: terms of other regions are not its usage ("VANT" is
+            # es-MX, not es-ES), unless the concept has nothing else in the language.
+            pool = [t for t in pool if "-" not in t.lang or t.lang.lower() == want] or pool
+        same_role = [t for t in pool if _role(t) == role] or pool
         rank = {"preferred": 0, "admitted": 1}
 
         def key(t: Term):

@@ -715,6 +715,13 @@ def tm_align(store: Store, en_file: str, es_file: str, *, dry_run: bool = False,
         raise UsageError("--min-confidence must be between 0 and 1")
     en_article = read_article(en_file, encoding)
     es_article = read_article(es_file, encoding)
+    from .annotate import detect_language
+
+    found = (detect_language(en_article.text), detect_language(es_article.text))
+    if found != ("en", "es"):
+        names = {"en": "English", "es": "Spanish"}
+        raise UsageError(f"{en_file} reads as {names[found[0]]} and {es_file} as {names[found[1]]}; "
+                         "tm align takes the English article first, then its Spanish translation")
     with store.read() as session:
         en_abbr = repo.abbreviations(session, "en")
         es_abbr = repo.abbreviations(session, "es")

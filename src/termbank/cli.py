@@ -552,6 +552,8 @@ def copy_command(
 ) -> None:
     """Copy the whole termbase (concepts, terms, history, translation memory) into another database."""
     try:
+        if not to.strip():
+            raise UsageError("--to is empty (expected e.g. sqlite:///backup.db)")
         result = api.copy(open_db(), to)
     except TermbankError as e:
         fail(e)
