@@ -367,3 +367,24 @@ def test_import_from_a_pipe_reads_it_once(cli, name):
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert (report["units"] if name == "tmx" else report["concepts"])["added"] == 1_000
+
+
+@needs_interop
+def test_inline_codes_kept_on_import_come_back_on_export(cli, tmp_path):
+    from lxml import etree
+
+    source = INTEROP / "tmx" / "omegat-tests" / "test-save-tmx14.tmx"
+    assert cli("init", "--empty").exit_code == 0
+    assert cli("import", str(source), "--inline", "keep").exit_code == 0
+    out = tmp_path / "back.tmx"
+    result = cli("export", "--format", "tmx", "--inline", "keep", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+
+    def segs(path):
+        return [etree.tostring(seg, encoding="unicode", with_tail=False) for seg in etree.parse(str(path)).iter("seg")]
+
+    assert segs(out) == segs(source) and any("<ph " in s for s in segs(out))
+    dtd = etree.DTD(str(INTEROP / "tmx" / "tmx14.dtd"))
+    assert dtd.validate(etree.parse(str(out))), dtd.error_log
+    wrong = cli("export", "--format", "tbx", "--inline", "keep")
+    assert wrong.exit_code == 2 and "--format tmx only" in wrong.stderr

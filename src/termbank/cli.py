@@ -655,17 +655,23 @@ def export(
     source_lang: Annotated[Optional[str], typer.Option("--source-lang", help="Source language of a DeepL/Google/pairs glossary.")] = None,
     target_lang: Annotated[Optional[str], typer.Option("--target-lang", help="Target language of a DeepL/Google/pairs glossary.")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Language to sort a printable glossary by (md, html).")] = None,
+    inline: Annotated[Optional[str], typer.Option("--inline", help="TMX: unit texts are plain text (strip, the default) or TMX inline markup, as imported with --inline keep.")] = None,
 ) -> None:
     """Export the termbase (TBX-Basic v3, CSV, DeepL, Google, glossaries) or the memory (TMX)."""
     import shutil
     import tempfile
+
+    if inline not in (None, "strip", "keep"):
+        fail(UsageError("--inline must be strip or keep"))
+    if inline is not None and fmt != "tmx":
+        fail(UsageError("--inline applies to --format tmx only"))
 
     # Written to a temporary file first, as it is made (a large memory never sits in
     # memory whole), then copied: a failure half way leaves the output as it was.
     with tempfile.TemporaryFile() as spool:
         try:
             api.export_to(open_db(), spool, format=fmt, category=category, source_lang=source_lang,
-                          target_lang=target_lang, lang=lang)
+                          target_lang=target_lang, lang=lang, inline=inline)
         except TermbankError as e:
             fail(e)
         except OSError as exc:
