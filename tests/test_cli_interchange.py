@@ -388,3 +388,23 @@ def test_inline_codes_kept_on_import_come_back_on_export(cli, tmp_path):
     assert dtd.validate(etree.parse(str(out))), dtd.error_log
     wrong = cli("export", "--format", "tbx", "--inline", "keep")
     assert wrong.exit_code == 2 and "--format tmx only" in wrong.stderr
+
+
+@needs_interop
+def test_an_id_reused_for_another_concept_is_replaced_with_a_warning(cli):
+    # Both official samples call their concept "c1": a file, then an open cluster.
+    assert cli("init", "--empty").exit_code == 0
+    assert cli("import", str(INTEROP / "tbx" / "minimal_en-es_TBX-Basic.tbx")).exit_code == 0
+    astronomy = INTEROP / "tbx" / "tbx-v3-basic" / "samples" / "Example_Astronomy_DCA_VALID.tbx"
+    for args in (["--dry-run"], []):
+        report = json.loads(cli("import", str(astronomy), "--json", *args).stdout)
+        warnings = [line for line in report["report"] if line.startswith("warning:")]
+        assert warnings == ["warning: 1 concept replaced by one sharing no term with it (the same id for two "
+                            "concepts?): c1; `termbank show ID --history` has the replaced version"]
+    history = json.loads(cli("show", "c1", "--history", "--json").stdout)["history"]
+    assert [h["action"] for h in history] == ["import", "import"]
+    # A concept updated that keeps its terms is an ordinary update: no warning.
+    assert cli("edit", "c1", "--note", "a local note").exit_code == 0
+    again = json.loads(cli("import", str(astronomy), "--json").stdout)
+    assert again["concepts"]["updated"] == 1
+    assert not [line for line in again["report"] if line.startswith("warning:")]

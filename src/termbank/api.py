@@ -309,6 +309,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     store as it was.
     """
     from .formats import Streamed, open_source
+    from .formats.base import count
     from .store import repo
 
     options = {k: v for k, v in options.items() if v is not None}
@@ -317,6 +318,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     units = {"added": 0, "merged": 0}
     tm = fmt.kind == "tm"
+    unrelated: list[str] = []  # ids whose stored concept is replaced by one sharing no term
 
     def store_units(session, items) -> None:
         if dry_run:
@@ -327,6 +329,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     def work(session):
         # A new reader at each attempt: Store.run_write runs this again after a lock error.
         streamed = Streamed(fmt.stream(source, path, **options))
+        unrelated.clear()
         if tm:
             store_units(session, streamed)
         elif dry_run:
@@ -334,8 +337,10 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
                 existing = repo.get_concept(session, c.id)
                 counts["added" if existing is None else
                        "unchanged" if repo.same_content(existing, c) else "updated"] += 1
+                if existing is not None and not repo.shares_a_term(existing, c):
+                    unrelated.append(c.id)
         else:
-            counts.update(repo.upsert_concepts(session, streamed, who, action="import"))
+            counts.update(repo.upsert_concepts(session, streamed, who, action="import", unrelated=unrelated))
         result = streamed.result
         if result.units and not tm:  # a termbank JSON file holds both
             store_units(session, result.units)
@@ -347,6 +352,11 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
             result = work(session)
     else:
         result = store.run_write(work)
+    if unrelated:
+        shown = ", ".join(unrelated[:10]) + (f" and {len(unrelated) - 10} more" if len(unrelated) > 10 else "")
+        result.report.append(f"warning: {count(len(unrelated), 'concept')} replaced by one sharing no term with it "
+                             f"(the same id for two concepts?): {shown}; `termbank show ID --history` has the "
+                             "replaced version")
     n_concepts, n_units = sum(counts.values()), units["added"] + units["merged"]
     return {
         "file": path, "format": result.format, "dry_run": dry_run,

@@ -34,6 +34,7 @@ __all__ = [
     "save_concept",
     "upsert_concept",
     "upsert_concepts",
+    "shares_a_term",
     "remove_concept",
     "history",
     "last_actions",
@@ -342,20 +343,34 @@ def _current_author(session: Session, concept_id: str) -> tuple:
     return tuple(row) if row else (None, None, None)
 
 
-def upsert_concept(session: Session, concept: Concept, author: str, *, action: str = "import") -> str:
-    """Insert or replace a concept by id; return ``"added"``, ``"updated"`` or ``"unchanged"``."""
+def upsert_concept(session: Session, concept: Concept, author: str, *, action: str = "import",
+                   unrelated: list[str] | None = None) -> str:
+    """Insert or replace a concept by id; return ``"added"``, ``"updated"`` or ``"unchanged"``.
+
+    A replaced concept that shares no term with the new one (an id such as ``c1`` used
+    by two files for two concepts) has its id appended to ``unrelated``, for a warning.
+    """
     row = session.get(ConceptRow, concept.id)
     if row is None:
         add_concept(session, concept, author, action=action)
         return "added"
-    if same_content(_concept_from_row(row), concept):
+    stored = _concept_from_row(row)
+    if same_content(stored, concept):
         return "unchanged"
+    if unrelated is not None and not shares_a_term(stored, concept):
+        unrelated.append(concept.id)
     save_concept(session, concept, author, action=action)
     return "updated"
 
 
+def shares_a_term(a: Concept, b: Concept) -> bool:
+    """True when the two concepts have a term in common (same text, whatever the case)."""
+    texts = {unicodedata.normalize("NFC", t.text).casefold() for t in a.terms}
+    return any(unicodedata.normalize("NFC", t.text).casefold() in texts for t in b.terms)
+
+
 def upsert_concepts(session: Session, concepts: Iterable[Concept], author: str, *,
-                    action: str = "import", batch: int = 5000) -> dict[str, int]:
+                    action: str = "import", batch: int = 5000, unrelated: list[str] | None = None) -> dict[str, int]:
     """Upsert many concepts (as :func:`upsert_concept` does each); return the added/updated/unchanged counts.
 
     New ids, the bulk of an import, are written with multi-row INSERTs of concepts,
@@ -369,12 +384,12 @@ def upsert_concepts(session: Session, concepts: Iterable[Concept], author: str, 
     now = utcnow()
     it = iter(concepts)
     while chunk := list(islice(it, batch)):
-        _upsert_batch(session, chunk, author, action, now, counts)
+        _upsert_batch(session, chunk, author, action, now, counts, unrelated)
     return counts
 
 
 def _upsert_batch(session: Session, concepts: list[Concept], author: str, action: str, now,
-                  counts: dict[str, int]) -> None:
+                  counts: dict[str, int], unrelated: list[str] | None) -> None:
     seen: dict[str, int] = defaultdict(int)
     for c in concepts:
         seen[c.id] += 1
@@ -405,7 +420,7 @@ def _upsert_batch(session: Session, concepts: list[Concept], author: str, action
     fresh_ids = {c.id for c in fresh}
     for c in concepts:
         if c.id not in fresh_ids:
-            counts[upsert_concept(session, c, author, action=action)] += 1
+            counts[upsert_concept(session, c, author, action=action, unrelated=unrelated)] += 1
 
 
 def remove_concept(session: Session, concept_id: str, author: str) -> Concept:
