@@ -408,3 +408,24 @@ def test_an_id_reused_for_another_concept_is_replaced_with_a_warning(cli):
     again = json.loads(cli("import", str(astronomy), "--json").stdout)
     assert again["concepts"]["updated"] == 1
     assert not [line for line in again["report"] if line.startswith("warning:")]
+
+
+def test_a_file_too_large_to_read_whole_is_refused(filled_cli, tmp_path, monkeypatch):
+    # The real limits are 2 GiB and 256 MB (against `import /dev/zero`); here, 1,000 bytes.
+    from termbank import articles
+    from termbank.formats import base
+
+    monkeypatch.setattr(base, "WHOLE_FILE_LIMIT", 1000)
+    monkeypatch.setattr(articles, "ARTICLE_LIMIT", 1000)
+    glossary = tmp_path / "big.csv"
+    glossary.write_text("".join(f"frigate {i},fragata {i}\n" for i in range(100)), encoding="utf-8")
+    before = snapshot(filled_cli.url)
+    result = filled_cli("import", str(glossary))
+    assert result.exit_code == 3 and "too large for this format" in result.stderr
+    assert snapshot(filled_cli.url) == before
+    article = tmp_path / "big.en.txt"
+    article.write_text("The frigate sailed. " * 100, encoding="utf-8")
+    result = filled_cli("annotate", str(article))
+    assert result.exit_code == 3 and "not an article" in result.stderr
+    glossary.write_text("frigate,fragata\n", encoding="utf-8")
+    assert filled_cli("import", str(glossary), "--dry-run").exit_code == 0

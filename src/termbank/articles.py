@@ -97,20 +97,27 @@ def mask_html(text: str) -> str:
     return _HTML_SKIP.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
 
 
+# The largest article read (a 10 MB batch is hundreds of files): past it, a clear error
+# instead of running out of memory on ``annotate /dev/zero``.
+ARTICLE_LIMIT = 256 << 20
+
+
 def read_article(path: str, encoding: str | None = None) -> Article:
     """Return the article at ``path`` (``-`` is standard input)."""
     if path == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(ARTICLE_LIMIT + 1)
         name = "-"
     else:
-        p = Path(path)
         try:
-            data = p.read_bytes()
+            with open(path, "rb") as f:
+                data = f.read(ARTICLE_LIMIT + 1)
         except IsADirectoryError:
             raise FormatError("is a directory", path) from None
         except OSError as exc:
             raise FormatError(exc.strerror or "cannot read", path) from None
         name = path
+    if len(data) > ARTICLE_LIMIT:
+        raise FormatError(f"more than {ARTICLE_LIMIT >> 20} MB: not an article (split it)", name)
     text, warning = decode_text(data, name, encoding)
     is_html = name.lower().endswith((".html", ".htm")) or bool(re.match(r"\s*(<!doctype html|<html)", text[:200], re.I))
     return Article(name, text, warning, is_html)

@@ -156,13 +156,27 @@ class Format:
         return f"<Format {self.name}>"
 
 
+# The most a reader takes in whole (CSV, JSON, glossaries; TBX and TMX through a pipe):
+# past it, a clear error instead of running out of memory (``import /dev/zero``).
+WHOLE_FILE_LIMIT = 2 << 30
+
+
 def file_bytes(path: str | Path, limit: int = -1) -> bytes:
-    """Return the bytes of the file at ``path`` (the first ``limit``); FormatError naming it when it cannot be read."""
+    """Return the bytes of the file at ``path`` (the first ``limit``); FormatError naming it when it cannot be read.
+
+    Without ``limit``, a file of more than :data:`WHOLE_FILE_LIMIT` bytes is refused.
+    """
     try:
         with open(path, "rb") as f:
-            return f.read(limit)
+            if limit >= 0:
+                return f.read(limit)
+            data = f.read(WHOLE_FILE_LIMIT + 1)
     except OSError as exc:
         raise FormatError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
+    if len(data) > WHOLE_FILE_LIMIT:
+        raise FormatError(f"more than {WHOLE_FILE_LIMIT >> 30} GiB to read whole: too large for this format "
+                          "(TBX and TMX files are read as they are parsed)", str(path))
+    return data
 
 
 # -- text decoding ---------------------------------------------------------------------
