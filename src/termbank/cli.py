@@ -17,6 +17,7 @@ import typer
 
 from . import __version__, api
 from .errors import TermbankError, UsageError
+from .store.db import BUSY_TIMEOUT_MS
 from .model import CATEGORIES
 
 app = typer.Typer(
@@ -173,7 +174,11 @@ def emit_json(data) -> None:
 
 
 def open_db(create: bool = False):
-    return api.open_database(state.db, create=create)
+    store = api.open_database(state.db, create=create)
+    store.on_lock_wait = lambda: typer.echo(
+        f"termbank: the database has been locked by another program for {BUSY_TIMEOUT_MS // 1000} s; "
+        "waiting as long again", err=True)
+    return store
 
 
 # -- init / stats ---------------------------------------------------------------------

@@ -143,3 +143,30 @@ def test_a_sqlite_url_sqlalchemy_must_parse_still_works(tmp_path):
         assert store.is_current() and store.revision() == (0, 0)
     finally:
         store.dispose()
+
+
+def test_a_file_locked_by_another_program_waits_once_more_then_says_so(tmp_path, monkeypatch):
+    # Another program holds the write lock throughout: SQLite waits its busy timeout (here
+    # 0.2 s instead of 30), termbank tells the user and waits once more, then gives up.
+    import sqlite3
+
+    from termbank.errors import StoreError
+    from termbank.store import db as dbmod
+    from termbank.store import repo as repomod
+
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "held.db"
+    store = dbmod.open_store(f"sqlite:///{path}")
+    waits = []
+    store.on_lock_wait = lambda: waits.append(1)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="database is locked \\(another program has been writing"):
+            store.run_write(lambda s: repomod.bump_revision(s, terms=True))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert waits == [1]
+    store.run_write(lambda s: repomod.bump_revision(s, terms=True))  # free again: it works
+    store.dispose()

@@ -35,6 +35,10 @@ __all__ = ["Store", "open_store", "head_revision", "plain_sqlite_path", "MIGRATI
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+# SQLite's own wait (the busy timeout) is over when "database is locked" comes out: a
+# writer has held the file that long. Waiting once more is worth it, not a dozen times
+# (six silent minutes); Store.on_lock_wait tells the user in between.
+SQLITE_LOCKED_ATTEMPTS = 2
 T = TypeVar("T")
 
 
@@ -121,6 +125,8 @@ class Store:
         self._engines: _Engines | None = None
         self._engines_lock = threading.Lock()
         self.retries = 0  # write transactions run again by run_write (reported by tests)
+        # Called before a write waits again for a SQLite file another program keeps locked.
+        self.on_lock_wait: Callable[[], None] | None = None
         if self.dialect != "sqlite":
             self._connect()
 
@@ -241,6 +247,7 @@ class Store:
         from sqlalchemy.orm.exc import StaleDataError
 
         delay = 0.05
+        locked = 0
         for attempt in range(attempts):
             try:
                 with self.write() as session:
@@ -249,6 +256,14 @@ class Store:
                 last = attempt == attempts - 1
                 if _sqlstate(exc) == _UNIQUE_VIOLATION:
                     last = attempt >= UNIQUE_RACE_ATTEMPTS - 1  # a real duplicate fails fast
+                if self.dialect == "sqlite" and "database is locked" in str(getattr(exc, "orig", exc)).lower():
+                    locked += 1
+                    if locked >= SQLITE_LOCKED_ATTEMPTS:
+                        raise StoreError(f"{self.safe_url}: database is locked (another program has been writing "
+                                         f"to it for {locked * BUSY_TIMEOUT_MS // 1000} s); try again once it "
+                                         "has finished") from None
+                    if self.on_lock_wait is not None:
+                        self.on_lock_wait()
                 if not _is_retryable(exc) or last:
                     if _is_bug(exc):
                         raise
