@@ -203,3 +203,21 @@ def test_a_database_made_again_under_its_name_is_not_annotated_from_the_old_cach
         (doc,) = _jsonl(termbank("annotate", "--format", "json", str(text)))
         found.append([(m["text"], m["suggestion"]) for m in doc["mentions"]])
     assert found == [[("frigate", "fragata")], [("corvette", "corbeta")]]
+
+
+def test_html_character_references_are_read_as_the_characters(filled_cli, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<p>La Secretar&iacute;a de Marina, EE.&nbsp;UU. y M&#233;xico; la Secretar&igrave;a de "
+                    "Marina y AT&amp;T.</p>\n", encoding="utf-8")
+    result = filled_cli("annotate", "--format", "json", str(page))
+    assert result.exit_code == 0, result.stderr
+    (doc,) = _jsonl(result.stdout)
+    source = page.read_text(encoding="utf-8")
+    got = [(m["text"], m["concept"], m["flags"]) for m in doc["mentions"]]
+    assert all(source[m["start"]:m["end"]] == m["text"] for m in doc["mentions"])
+    assert got == [
+        ("Secretar&iacute;a de Marina", "mx-semar", []),
+        ("EE.&nbsp;UU.", "geo-united-states", []),
+        ("M&#233;xico", "geo-mexico", []),
+        ("Secretar&igrave;a de Marina", "mx-semar", ["accent", "inconsistent"]),
+    ]

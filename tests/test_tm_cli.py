@@ -401,7 +401,7 @@ def test_align_html_and_windows_1252(cli, tmp_path):
     en = tmp_path / "a.en.html"
     es = tmp_path / "a.es.txt"
     en.write_text("<html><body><h1>Joint patrol</h1><p>The <b>Navy</b> sent 4 ships to Tampico. "
-                  "They stayed ten days.</p></body></html>", "utf-8")
+                  "They stayed ten days &mdash; as planned.</p></body></html>", "utf-8")
     es.write_bytes("Patrullaje conjunto\n\nLa Armada envió 4 buques a Tampico. Permanecieron diez días.".encode("cp1252"))
     result = cli("tm", "align", en, es, "--json", "--all")
     assert result.exit_code == 0, result.stderr
@@ -410,7 +410,7 @@ def test_align_html_and_windows_1252(cli, tmp_path):
     assert [(b["en"], b["es"]) for b in beads] == [
         (["Joint patrol"], ["Patrullaje conjunto"]),
         (["The Navy sent 4 ships to Tampico."], ["La Armada envió 4 buques a Tampico."]),
-        (["They stayed ten days."], ["Permanecieron diez días."]),
+        (["They stayed ten days \u2014 as planned."], ["Permanecieron diez días."]),  # &mdash; decoded
     ]
 
 

@@ -107,6 +107,8 @@ def _spelling(text: str) -> str:
     >>> _spelling("Me\\u0301xico") == _spelling("MÉXICO"), _spelling("secretario de la\\r\\nDefensa")
     (True, 'secretario de la defensa')
     """
+    if "\u00ad" in text:
+        text = text.replace("\u00ad", "")  # a soft hyphen: invisible; mask_html pads decoded entities with it
     return normalize_space(text).casefold()
 
 

@@ -91,10 +91,32 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> tuple[st
 def mask_html(text: str) -> str:
     """Return HTML with tags, comments, scripts and styles blanked out, keeping every offset.
 
+    Character references are decoded in place: the character, then soft hyphens (which
+    folding and spelling ignore) up to the reference's length, so ``Secretar&iacute;a``
+    is read as *Secretaría* and offsets still point into the HTML. An unknown entity
+    stays as it is.
+
     >>> mask_html("<p>El <b>Gral.</b> Cortés</p>")
     '   El    Gral.     Cortés    '
+    >>> mask_html("M&eacute;xico &amp; EE.&nbsp;UU.") == "Mé" + SOFT_HYPHEN * 7 + "xico &" + SOFT_HYPHEN * 4 + " EE.\xa0" + SOFT_HYPHEN * 5 + "UU."
+    True
     """
-    return _HTML_SKIP.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    masked = _HTML_SKIP.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    return _ENTITY.sub(_decoded_entity, masked) if "&" in masked else masked
+
+
+SOFT_HYPHEN = "\u00ad"
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _decoded_entity(m: re.Match) -> str:
+    import html
+
+    raw = m.group()
+    text = html.unescape(raw)
+    if text == raw or len(text) > len(raw) or "\n" in text:
+        return raw
+    return text + SOFT_HYPHEN * (len(raw) - len(text))
 
 
 # The largest article read (a 10 MB batch is hundreds of files): past it, a clear error

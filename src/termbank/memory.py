@@ -167,13 +167,15 @@ def sentences(text: str, lang: str, abbreviations: Iterable[str] = (), *, html: 
     """
     if not html:
         return segment(text, lang, abbreviations)
-    from .articles import mask_html
+    from .articles import SOFT_HYPHEN, mask_html
 
     # Block-level tags end a paragraph.
     masked = re.sub(r"</?(?:p|div|h[1-6]|li|br|tr|td|th|blockquote|section|article)\b[^>]*>",
                     lambda m: "\n\n" + " " * (len(m.group()) - 2), text, flags=re.IGNORECASE)
     masked = mask_html(masked)
-    return [Span(s.start, s.end, _SPACES.sub(" ", s.text)) for s in segment(masked, lang, abbreviations)]
+    # The soft hyphens that pad decoded character references (mask_html) are not text.
+    return [Span(s.start, s.end, _SPACES.sub(" ", s.text.replace(SOFT_HYPHEN, "")))
+            for s in segment(masked, lang, abbreviations)]
 
 
 def pairs_in(pairs: Iterable[tuple[str, str]], en_text: str, es_text: str) -> set[tuple[str, str]]:
