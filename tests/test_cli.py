@@ -337,3 +337,12 @@ def test_a_database_of_a_newer_termbank_is_refused_unchanged(tmp_path):
 def test_copy_to_an_empty_url_is_a_usage_error(filled_cli):
     result = filled_cli("copy", "--to", " ")
     assert result.exit_code == 2 and "--to is empty" in _one_line_error(result)
+
+
+def test_edit_refuses_a_term_the_concept_already_has(cli):
+    assert cli("init", "--empty").exit_code == 0
+    assert cli("add", "--en", "drone", "--es", "dron", "--term", "es:acronym:VANT").exit_code == 0
+    again = cli("edit", "drone", "--add-term", "es:VANT")
+    assert again.exit_code == 2 and "already has the es term 'VANT'" in _one_line_error(again)
+    assert cli("edit", "drone", "--add-term", "es-MX:VANT").exit_code == 0  # another locale's term
+    assert [t["lang"] for t in json.loads(cli("show", "drone", "--json").stdout)["terms"]] == ["en", "es", "es", "es-MX"]

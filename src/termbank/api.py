@@ -532,7 +532,11 @@ def edit(store: Store, concept_id: str, *, category: str | None = None, subject:
                 raise UsageError(f"{spec!r}: {field} must be one of {', '.join(allowed)}")
             i = _find_term(replace(concept, terms=tuple(terms)), target)
             terms[i] = replace(terms[i], **{field: value})
-        terms.extend(add_terms)
+        for t in add_terms:
+            if any(o.text == t.text and o.lang.lower() == t.lang.lower() for o in terms):
+                raise UsageError(f"concept {concept_id!r} already has the {t.lang} term {t.text!r} "
+                                 "(use --set-status or --set-match to change it)")
+            terms.append(t)
         if not terms:
             raise UsageError(f"concept {concept_id!r} would have no terms left (use `termbank remove`)")
         changes = {k: v for k, v in dict(category=category, subject=subject, definition=definition,

@@ -265,3 +265,12 @@ def test_google_export_layouts(concepts):
     pairs = GoogleCsv().write(concepts, layout="pairs").decode()
     assert pairs.splitlines()[0] == "lieutenant general,teniente general"
     assert GoogleCsv().read(pairs.encode(), "g.csv").concepts[0].terms[1].text == "teniente general"
+
+
+def test_a_two_column_glossary_needs_two_languages():
+    from termbank.errors import UsageError
+
+    for fmt in (DeeplTsv(), GoogleCsv()):
+        with pytest.raises(UsageError, match="both 'en'"):
+            fmt.read(b"frigate\tfragata\n" if fmt.name == "deepl" else b"frigate,fragata\n", "g",
+                     source_lang="en", target_lang="en-GB")

@@ -53,7 +53,7 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from datetime import datetime
 
-from ..errors import FormatError
+from ..errors import FormatError, UsageError
 from ..model import (
     CATEGORIES,
     TERM_CHOICES,
@@ -271,6 +271,8 @@ def _guess_pair(filename: str, source_lang: str | None, target_lang: str | None,
         if tag is None:
             raise FormatError(f"unknown language code {raw!r}", filename)
         tags.append(tag)
+    if tags[0].split("-")[0] == tags[1].split("-")[0]:
+        raise UsageError(f"source and target are both {tags[0].split('-')[0]!r}: a glossary pairs two languages")
     report.append(f"language pair {tags[0]} → {tags[1]} {how}")
     return tags[0], tags[1]
 
