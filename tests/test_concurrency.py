@@ -63,7 +63,7 @@ print(json.dumps({"writer": n, "done": done, "errors": errors, "retries": store.
 """
 
 READER = r"""
-import importlib.util, json, sys, time
+import importlib.util, json, os, sys, time
 from pathlib import Path
 from termbank import api
 from termbank.store import repo
@@ -72,8 +72,10 @@ url, folder = sys.argv[1], Path(sys.argv[2])
 store = api.open_database(url)
 can_lookup = importlib.util.find_spec("termbank.match") is not None
 reads, lookups, errors = 0, 0, []
+parent = os.getppid()
 (folder / "ready-reader").touch()
-while not (folder / "stop").exists():
+# Until told to stop, or until the test run that started it is gone (killed half way).
+while not (folder / "stop").exists() and os.getppid() == parent:
     try:
         with store.read() as s:
             concepts = repo.iter_concepts(s)  # what the annotator's term index is built from
