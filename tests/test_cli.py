@@ -346,3 +346,30 @@ def test_edit_refuses_a_term_the_concept_already_has(cli):
     assert again.exit_code == 2 and "already has the es term 'VANT'" in _one_line_error(again)
     assert cli("edit", "drone", "--add-term", "es-MX:VANT").exit_code == 0  # another locale's term
     assert [t["lang"] for t in json.loads(cli("show", "drone", "--json").stdout)["terms"]] == ["en", "es", "es", "es-MX"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["lookup", "X", "--limit", "abc"], "Invalid value for '--limit'"),
+    (["lookup"], "Missing argument 'query'."),
+    (["nosuch"], "No such command 'nosuch'."),
+    (["annotate", "--colour"], "No such option: --colour"),
+])
+def test_usage_errors_of_the_console_script_are_one_line(args, message):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "from termbank.cli import main; main()", *args],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("termbank: error: ") and message in lines[0], done.stderr
+    assert "--help`)" in lines[0]
+
+
+def test_the_console_script_alone_shows_its_help():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "from termbank.cli import main; main()"],
+                          capture_output=True, text=True, timeout=120)
+    assert "Usage: " in done.stdout + done.stderr and "lookup" in done.stdout + done.stderr

@@ -902,9 +902,26 @@ def tm_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Click's own errors (an unknown option, a value of the wrong type) are printed as one
+    line too, as SPEC asks of every error, with a pointer to the command's help.
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as e:  # click's errors: usage, bad parameter, file
+        if type(e).__name__ == "NoArgsIsHelpError":  # `termbank`, `termbank tm`: the help, as click shows it
+            e.show()
+            sys.exit(e.exit_code)
+        where = e.ctx.command_path if getattr(e, "ctx", None) is not None else "termbank"
+        text = e.format_message() if hasattr(e, "format_message") else str(e)
+        message = " ".join(text.split())
+        typer.echo(f"termbank: error: {message} (see `{where} --help`)", err=True)
+        sys.exit(getattr(e, "exit_code", 2))
+    except typer.Abort:  # Ctrl-C, or end of input at a prompt
+        typer.echo("termbank: interrupted", err=True)
+        sys.exit(130)
     except TermbankError as e:  # raised outside a command body (e.g. while parsing)
         typer.echo(f"termbank: error: {e}", err=True)
         sys.exit(e.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
