@@ -221,3 +221,13 @@ def test_html_character_references_are_read_as_the_characters(filled_cli, tmp_pa
         ("M&#233;xico", "geo-mexico", []),
         ("Secretar&igrave;a de Marina", "mx-semar", ["accent", "inconsistent"]),
     ]
+
+
+def test_an_empty_folder_is_a_warning_not_silence(filled_cli, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    for command in ("annotate", "extract"):
+        result = filled_cli(command, str(inbox))
+        assert result.exit_code == 0, result.stderr
+        assert f"termbank: warning: no article (.txt, .md, .markdown, .html, .htm) in {inbox}" in result.stderr

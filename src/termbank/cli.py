@@ -169,6 +169,14 @@ def open_output(path: str, mode: str = "w", *, inputs: tuple[str, ...] = ()) -> 
     return Output(path, mode)
 
 
+def warn_if_no_articles(given: list[str], found: list[str]) -> None:
+    """Say on stderr when the files and folders given hold no article (an empty inbox is no error)."""
+    if not found:
+        from .articles import ARTICLE_SUFFIXES
+
+        typer.echo(f"termbank: warning: no article ({', '.join(ARTICLE_SUFFIXES)}) in {', '.join(given)}", err=True)
+
+
 def emit_json(data) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=None if isinstance(data, list) and not data else 2))
 
@@ -404,6 +412,7 @@ def annotate(
         fail(UsageError("--jobs must be 0 (one per CPU) or more"))
     try:
         paths = list(iter_articles(files))
+        warn_if_no_articles(files, paths)
         with cache.deferred_saves() as queued:
             annot = api.annotator(open_db())
     except TermbankError as e:
@@ -587,8 +596,10 @@ def extract(
         writer = get_format(fmt)
         if not writer.can_write():
             raise UsageError(f"format {fmt!r} cannot be written")
+        paths = list(iter_articles(files))
+        warn_if_no_articles(files, paths)
         annot = api.annotator(open_db())
-        docs = [api.annotate_article(annot, read_article(p, encoding), lang=lang) for p in iter_articles(files)]
+        docs = [api.annotate_article(annot, read_article(p, encoding), lang=lang) for p in paths]
     except TermbankError as e:
         fail(e)
     candidates = extract_candidates(annot, docs, min_count=min_count)
