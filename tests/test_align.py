@@ -184,3 +184,18 @@ def test_long_document_uses_a_band_and_stays_accurate():
     accuracy = len(found & set(gold)) / len(gold)
     assert accuracy >= 0.95, accuracy
     assert elapsed < 60
+
+
+def test_a_pair_whose_large_numbers_disagree_is_never_sure():
+    en = ["The exercise began in March with ships from both navies.",
+          "Both navies have trained together since the 2017 earthquakes.",
+          "The next meeting will be held in Veracruz in the fall."]
+    es = ["El ejercicio comenzó en marzo con buques de ambas armadas.",
+          "El capitán del pesquero rescatado no participó en la reunión.",
+          "La próxima reunión se celebrará en Veracruz en otoño."]
+    beads = align(en, es)
+    assert [(b.en, b.es) for b in beads] == [([0], [0]), ([1], [1]), ([2], [2])]
+    assert beads[1].confidence <= 0.5 < min(beads[0].confidence, beads[2].confidence)
+    # Small numbers are often spelled out or written otherwise: no doubt from them.
+    (bead,) = align(["The two armies met."], ["Ambos ejércitos se reunieron."])
+    assert bead.confidence > 0.5

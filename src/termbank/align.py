@@ -64,6 +64,12 @@ PARAGRAPH_MISMATCH = 2.0
 # An unmatched sentence is never more than an even bet (the translator may have
 # dropped it, or the aligner may have missed a merge), and is never a pair to store.
 EMPTY_SIDE_FACTOR = 0.5
+# A pair whose large numbers disagree (a year, a quantity on one side only) may be the
+# best the lattice has, even by far, yet it is no sure translation: never above an even
+# bet, so it is not stored unless asked for (``tm align --all``). Small numbers are left
+# out: "the two armies" is often "ambos ejércitos", "5th" may be "V".
+NUMBER_MISMATCH_FACTOR = 0.5
+LARGE_NUMBER = 100
 
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?!\d)|\d+(?:[.,]\d+)*)")
 _MULTIPLIERS = {
@@ -292,6 +298,11 @@ class _Model:
         return value
 
 
+def _large(numbers: frozenset[str]) -> set[str]:
+    """Return the numbers of at least LARGE_NUMBER (see NUMBER_MISMATCH_FACTOR)."""
+    return {x for x in numbers if float(x) >= LARGE_NUMBER}
+
+
 def _band(n: int, m: int) -> list[tuple[int, int]]:
     """Return, for each i in 0..n, the range of j the lattice explores."""
     if n * m <= 250_000 or n == 0 or m == 0:
@@ -393,5 +404,7 @@ def align(
         post = math.exp(min(0.0, fwd[(i0, j0)] - c + bwd.get((i1, j1), -math.inf) - total))
         if i0 == i1 or j0 == j1:
             post *= EMPTY_SIDE_FACTOR
+        elif _large(en.features(i0, i1 - i0)[1]) != _large(es.features(j0, j1 - j0)[1]):
+            post = min(post, NUMBER_MISMATCH_FACTOR)
         beads.append(Bead(list(range(i0, i1)), list(range(j0, j1)), round(post, 4)))
     return beads
