@@ -373,3 +373,9 @@ def test_the_console_script_alone_shows_its_help():
     done = subprocess.run([sys.executable, "-c", "from termbank.cli import main; main()"],
                           capture_output=True, text=True, timeout=120)
     assert "Usage: " in done.stdout + done.stderr and "lookup" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("version", ["0", "-1", str(10**23)])
+def test_if_version_out_of_range_is_a_usage_error_not_a_conflict(filled_cli, version):
+    result = filled_cli("edit", "us-col", "--note", "x", "--if-version", version)
+    assert result.exit_code == 2 and "was changed by" not in result.stderr

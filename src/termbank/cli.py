@@ -356,7 +356,7 @@ def edit(
     remove_term: Annotated[list[str], typer.Option("--remove-term", help="LANG:TEXT of a term to remove.")] = [],
     set_status: Annotated[list[str], typer.Option("--set-status", help="LANG:TEXT=preferred|admitted|deprecated")] = [],
     set_match: Annotated[list[str], typer.Option("--set-match", help="LANG:TEXT=always|case|capitalized|title")] = [],
-    if_version: Annotated[Optional[int], typer.Option("--if-version", help="Refuse if the concept is no longer at this version.")] = None,
+    if_version: Annotated[Optional[int], typer.Option("--if-version", min=1, max=2**31 - 1, help="Refuse if the concept is no longer at this version.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the new version as JSON.")] = False,
 ) -> None:
     """Change a concept: fields, terms, statuses, match rules."""
