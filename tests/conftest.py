@@ -173,6 +173,12 @@ def cli(db_url):
 
 
 @pytest.fixture
+def cli_at():
+    """Return ``Cli`` itself: a runner for any URL, for tests that delete or damage the database file."""
+    return Cli
+
+
+@pytest.fixture
 def filled_cli(filled_url):
     """A CLI runner bound to a database initialized with the shipped glossaries."""
     return Cli(filled_url)

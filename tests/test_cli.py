@@ -315,20 +315,16 @@ def test_a_folder_that_cannot_be_read_is_a_bad_input(filled_cli, tmp_path):
         folder.chmod(0o755)
 
 
-def test_a_database_of_a_newer_termbank_is_refused_unchanged(tmp_path):
+def test_a_database_of_a_newer_termbank_is_refused_unchanged(tmp_path, cli_at):
     import sqlite3
 
-    from typer.testing import CliRunner
-
-    from termbank.cli import app
-
     path = tmp_path / "newer.db"
-    runner = CliRunner()
-    assert runner.invoke(app, ["--db", f"sqlite:///{path}", "init", "--empty"]).exit_code == 0
+    run = cli_at(f"sqlite:///{path}")
+    assert run("init", "--empty").exit_code == 0
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     before = path.read_bytes()
-    result = runner.invoke(app, ["--db", f"sqlite:///{path}", "stats"])
+    result = run("stats")
     assert result.exit_code == 4
     assert "schema '9999' is not one this termbank knows" in _one_line_error(result)
     assert path.read_bytes() == before

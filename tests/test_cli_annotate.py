@@ -178,18 +178,14 @@ def test_a_first_run_leaves_the_matcher_cached_when_it_returns(filled_cli, _isol
     assert again.stdout == first.stdout
 
 
-def test_a_database_made_again_under_its_name_is_not_annotated_from_the_old_cache(tmp_path):
+def test_a_database_made_again_under_its_name_is_not_annotated_from_the_old_cache(tmp_path, cli_at):
     # The same commands on a database deleted and created again under the same name
     # once gave it the old database's revision, and so its cached matcher.
-    from typer.testing import CliRunner
-
-    from termbank.cli import app
-
     path = tmp_path / "desk.db"
-    runner = CliRunner()
+    run = cli_at(f"sqlite:///{path}")
 
     def termbank(*args):
-        result = runner.invoke(app, ["--db", f"sqlite:///{path}", *args], catch_exceptions=False)
+        result = run(*args)
         assert result.exit_code == 0, result.stderr
         return result.stdout
 

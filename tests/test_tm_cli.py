@@ -169,16 +169,12 @@ def test_a_removed_last_unit_whose_id_comes_back_is_not_searched_as_it_was(cli):
     assert [h["source"] for h in run_json(cli, "tm", "search", "The corvette returned to port.")] == []
 
 
-def test_a_memory_made_again_under_its_name_gets_a_new_index(tmp_path):
-    from typer.testing import CliRunner
-
-    from termbank.cli import app
-
+def test_a_memory_made_again_under_its_name_gets_a_new_index(tmp_path, cli_at):
     path = tmp_path / "memory.db"
-    runner = CliRunner()
+    run = cli_at(f"sqlite:///{path}")
 
     def termbank(*args):
-        result = runner.invoke(app, ["--db", f"sqlite:///{path}", *args], catch_exceptions=False)
+        result = run(*args)
         assert result.exit_code == 0, result.stderr
         return result.stdout
 
