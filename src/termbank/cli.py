@@ -68,7 +68,8 @@ class Output:
     A command that fails or is interrupted half way leaves the file as it was
     (:meth:`discard`, or leaving a ``with`` block on an exception). A symbolic link is
     followed (the file it points to is replaced); a device or pipe, and any path under
-    ``/dev`` or ``/proc`` (``/dev/stdout``), is written directly. Every failure to write is one line and exit 2.
+    ``/dev`` or ``/proc`` (``/dev/stdout``), is written directly. Every failure to
+    write is one line and exit 2.
     """
 
     def __init__(self, path: str, mode: str = "w"):
@@ -694,11 +695,8 @@ def export(
             fail(UsageError(f"cannot write a temporary file: {exc.strerror}"))
         spool.seek(0)
         if output:
-            try:
-                with open_output(output, "wb") as fh:
-                    shutil.copyfileobj(spool, fh, 1 << 20)
-            except OSError as exc:
-                fail(UsageError(f"{output}: cannot write: {exc.strerror}"))
+            with open_output(output, "wb") as fh:  # its write errors are one line, exit 2
+                shutil.copyfileobj(spool, fh, 1 << 20)
         else:
             shutil.copyfileobj(spool, sys.stdout.buffer, 1 << 20)
             sys.stdout.flush()
