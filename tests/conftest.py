@@ -165,6 +165,12 @@ class Cli:
         argv = (["--db", self.url] if db else []) + [str(a) for a in args]
         return self.runner.invoke(self.app, argv, input=input, catch_exceptions=False)
 
+    def ok(self, *args: str) -> str:
+        """Run a command that must succeed and return its standard output."""
+        result = self(*args)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
 
 @pytest.fixture
 def cli(db_url):

@@ -182,12 +182,7 @@ def test_a_database_made_again_under_its_name_is_not_annotated_from_the_old_cach
     # The same commands on a database deleted and created again under the same name
     # once gave it the old database's revision, and so its cached matcher.
     path = tmp_path / "desk.db"
-    run = cli_at(f"sqlite:///{path}")
-
-    def termbank(*args):
-        result = run(*args)
-        assert result.exit_code == 0, result.stderr
-        return result.stdout
+    termbank = cli_at(f"sqlite:///{path}").ok
 
     text = tmp_path / "note.en.txt"
     text.write_text("The frigate met the corvette.\n", encoding="utf-8")

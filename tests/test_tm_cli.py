@@ -171,12 +171,7 @@ def test_a_removed_last_unit_whose_id_comes_back_is_not_searched_as_it_was(cli):
 
 def test_a_memory_made_again_under_its_name_gets_a_new_index(tmp_path, cli_at):
     path = tmp_path / "memory.db"
-    run = cli_at(f"sqlite:///{path}")
-
-    def termbank(*args):
-        result = run(*args)
-        assert result.exit_code == 0, result.stderr
-        return result.stdout
+    termbank = cli_at(f"sqlite:///{path}").ok
 
     found = []
     for source, target in (("The frigate sailed at dawn.", "La fragata zarpó al amanecer."),
