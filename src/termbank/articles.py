@@ -10,6 +10,7 @@ the byte offset and line, never silently replaced.
 from __future__ import annotations
 
 import codecs
+import html
 import re
 import sys
 from collections.abc import Iterator
@@ -110,8 +111,6 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 
 
 def _decoded_entity(m: re.Match) -> str:
-    import html
-
     raw = m.group()
     text = html.unescape(raw)
     if text == raw or len(text) > len(raw) or "\n" in text:

@@ -46,9 +46,11 @@ Options a format does not know are ignored.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import fields, replace
 from datetime import datetime
@@ -199,22 +201,19 @@ _GENERIC_TITLES = frozenset({
 })
 
 
+def _name_key(text: str) -> str:
+    """Return a column title or language name as compared: lowercase, without accents or BOM."""
+    text = text.strip().lstrip("\ufeff").lower()
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+
+
+@functools.cache
 def _language_names() -> dict[str, str]:
-    """Return language names in English and Spanish (folded: no accents, lowercase) -> language code."""
-    if not _NAMES:
-        import unicodedata
+    """Return language names in English and Spanish (as :func:`_name_key` gives them) -> language code."""
+    from babel import Locale
 
-        from babel import Locale
-
-        for ui in ("es", "en"):
-            for code, name in Locale(ui).languages.items():
-                if "_" not in code and normalize_tag(code):
-                    key = "".join(ch for ch in unicodedata.normalize("NFD", name.lower()) if not unicodedata.combining(ch))
-                    _NAMES[key] = code
-    return _NAMES
-
-
-_NAMES: dict[str, str] = {}
+    return {_name_key(name): code for ui in ("es", "en") for code, name in Locale(ui).languages.items()
+            if "_" not in code and normalize_tag(code)}
 
 
 def _title_row(cells: list[str]) -> tuple[str | None, str | None] | None:
@@ -226,15 +225,12 @@ def _title_row(cells: list[str]) -> tuple[str | None, str | None] | None:
     Two names of one language (``English, inglés``) are an entry of a glossary of
     language names, not titles.
     """
-    import unicodedata
-
     if len(cells) != 2:
         return None
     names = _language_names()
     out: list[str | None] = []
     for cell in cells:
-        key = "".join(ch for ch in unicodedata.normalize("NFD", cell.strip().lstrip("\ufeff").lower())
-                      if not unicodedata.combining(ch))
+        key = _name_key(cell)
         if key in _GENERIC_TITLES:
             out.append(None)
         elif key in names:
@@ -251,11 +247,12 @@ def _title_row(cells: list[str]) -> tuple[str | None, str | None] | None:
 def _guess_pair(filename: str, source_lang: str | None, target_lang: str | None,
                 report: list[str], titles: tuple[str | None, str | None] | None = None) -> tuple[str, str]:
     """Return the language pair of a two-column glossary (``titles``: what its title row names)."""
-    if titles and titles[0] and titles[1]:
+    named = bool(titles and titles[0] and titles[1])
+    if named:
         source_lang, target_lang = source_lang or titles[0], target_lang or titles[1]
     if source_lang and target_lang:
         pair = (source_lang, target_lang)
-        how = "from the title row" if titles and titles[0] and titles[1] else "as given"
+        how = "from the title row" if named else "as given"
     else:
         name = re.split(r"[\\/]", filename)[-1].lower()
         m = re.search(r"(?<![a-z])([a-z]{2})[-_]([a-z]{2})(?![a-z])", name)
