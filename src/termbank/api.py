@@ -334,11 +334,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
             store_units(session, streamed)
         elif dry_run:
             for c in streamed:
-                existing = repo.get_concept(session, c.id)
-                counts["added" if existing is None else
-                       "unchanged" if repo.same_content(existing, c) else "updated"] += 1
-                if existing is not None and not repo.shares_a_term(existing, c):
-                    unrelated.append(c.id)
+                counts[repo.upsert_outcome(repo.get_concept(session, c.id), c, unrelated)] += 1
         else:
             counts.update(repo.upsert_concepts(session, streamed, who, action="import", unrelated=unrelated))
         result = streamed.result

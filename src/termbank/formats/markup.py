@@ -394,11 +394,9 @@ class _JsonReader:
             raise self.fail(where, f"{key} must be {'non-empty ' if required else ''}text", needle)
         if "\x00" in value:
             raise self.fail(where, f"{key} holds a NUL character", needle)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # "\ud800": an unpaired surrogate, which no file can hold
-            raise self.fail(where, f"{key} holds an unpaired surrogate (\\u{ord(value[_surrogate(value)]):04x})",
-                            needle) from None
+        surrogate = _SURROGATE.search(value)  # "\ud800" in the JSON: no file can hold it
+        if surrogate:
+            raise self.fail(where, f"{key} holds an unpaired surrogate (\\u{ord(surrogate.group()):04x})", needle)
         return value
 
     def _lang(self, where: str, d: dict, key: str, needle) -> str:
@@ -471,6 +469,5 @@ class _JsonReader:
         return TMUnit(**values, created_at=self._date(where, d.get("created_at"), needle), props=dict(props))
 
 
-def _surrogate(text: str) -> int:
-    """Return the position of the first surrogate code point in ``text``."""
-    return next(i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff")
+# A code point json.loads lets through from a "\udXXX" escape but UTF-8 cannot encode.
+_SURROGATE = re.compile("[\ud800-\udfff]")

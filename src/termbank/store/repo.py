@@ -34,7 +34,7 @@ __all__ = [
     "save_concept",
     "upsert_concept",
     "upsert_concepts",
-    "shares_a_term",
+    "upsert_outcome",
     "remove_concept",
     "history",
     "last_actions",
@@ -351,15 +351,26 @@ def upsert_concept(session: Session, concept: Concept, author: str, *, action: s
     by two files for two concepts) has its id appended to ``unrelated``, for a warning.
     """
     row = session.get(ConceptRow, concept.id)
-    if row is None:
+    outcome = upsert_outcome(_concept_from_row(row) if row is not None else None, concept, unrelated)
+    if outcome == "added":
         add_concept(session, concept, author, action=action)
+    elif outcome == "updated":
+        save_concept(session, concept, author, action=action)
+    return outcome
+
+
+def upsert_outcome(stored: Concept | None, concept: Concept, unrelated: list[str] | None = None) -> str:
+    """Return what :func:`upsert_concept` does with ``concept`` when ``stored`` has its id (a dry run asks too).
+
+    ``"added"``, ``"unchanged"`` or ``"updated"``; an update by a concept sharing no term
+    with the stored one appends the id to ``unrelated``.
+    """
+    if stored is None:
         return "added"
-    stored = _concept_from_row(row)
     if same_content(stored, concept):
         return "unchanged"
     if unrelated is not None and not shares_a_term(stored, concept):
         unrelated.append(concept.id)
-    save_concept(session, concept, author, action=action)
     return "updated"
 
 
