@@ -106,8 +106,7 @@ class Output:
         try:
             self.fh.write(data)
         except OSError as exc:
-            self.discard()
-            fail(UsageError(f"{self.path}: cannot write: {exc.strerror}"))
+            self._give_up(exc)
 
     def close(self) -> None:
         """Finish the file and put it in place of ``path``."""
@@ -118,8 +117,11 @@ class Output:
             if self.tmp is not None:
                 os.replace(self.tmp, self.target)
         except OSError as exc:
-            self.discard()
-            fail(UsageError(f"{self.path}: cannot write: {exc.strerror}"))
+            self._give_up(exc)
+
+    def _give_up(self, exc: OSError) -> None:
+        self.discard()
+        fail(UsageError(f"{self.path}: cannot write: {exc.strerror}"))
 
     def discard(self) -> None:
         """Drop what was written; ``path`` stays as it was (but for a device or pipe)."""
