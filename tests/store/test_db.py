@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -85,16 +86,64 @@ def test_sqlite_file_that_is_not_a_database(tmp_path):
     assert path.read_text() == "these are my notes\n" * 100
 
 
-def test_sqlite_folder_not_writable(tmp_path):
+def _as_a_user(args, **kw):
+    """Run ``termbank ARGS`` in a child process subject to file permissions, even as root."""
+    prefix = []
     if os.geteuid() == 0:
-        pytest.skip("root may write into any folder")
+        if not shutil.which("setpriv"):
+            pytest.skip("root may write into any folder, and setpriv is not there to drop that")
+        drop = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
+    code = "from termbank.cli import main; main()"
+    return subprocess.run([*prefix, sys.executable, "-c", code, *map(str, args)],
+                          capture_output=True, text=True, timeout=120, **kw)
+
+
+def _one_line(result):
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("termbank: error:"), result.stderr
+    return lines[0]
+
+
+def test_sqlite_folder_not_writable(tmp_path):
     folder = tmp_path / "locked"
     folder.mkdir()
     folder.chmod(0o500)
     try:
-        assert_database_error(run("--db", f"sqlite:///{folder}/termbank.db", "init"))
+        result = _as_a_user(["--db", f"sqlite:///{folder}/termbank.db", "init"])
+        assert result.returncode == 4 and "unable to open database file" in _one_line(result)
+        assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
+
+
+def test_a_termbase_in_a_read_only_folder_is_read_and_never_written(tmp_path):
+    """A WAL database needs a -shm file beside it: a read-only folder is read as it is."""
+    folder = tmp_path / "published termbase"
+    folder.mkdir()
+    url = f"sqlite:///{folder}/termbank.db"
+    # In a child process, so that no connection of this one keeps a -wal file open.
+    assert _as_a_user(["--db", url, "init"]).returncode == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["termbank.db"]
+    article = tmp_path / "note.en.txt"
+    article.write_text("The Secretariat of the Navy and SEDENA met.\n", encoding="utf-8")
+    before = (folder / "termbank.db").read_bytes()
+    folder.chmod(0o555)
+    try:
+        stats = _as_a_user(["--db", url, "stats", "--json"])
+        assert stats.returncode == 0, stats.stderr
+        assert json.loads(stats.stdout)["concepts"] > 500
+        hit = _as_a_user(["--db", url, "lookup", "Secretaria de Marina", "--json"])
+        assert hit.returncode == 0 and json.loads(hit.stdout)[0]["concept"] == "mx-semar", hit.stderr
+        found = _as_a_user(["--db", url, "annotate", article, "--format", "json"])
+        assert found.returncode == 0, found.stderr
+        assert {m["concept"] for m in json.loads(found.stdout)["mentions"]} >= {"mx-semar", "mx-sedena"}
+        refused = _as_a_user(["--db", url, "add", "--en", "drone", "--es", "dron"])
+        assert refused.returncode == 4 and "readonly database" in _one_line(refused)
+        assert sorted(p.name for p in folder.iterdir()) == ["termbank.db"]
+    finally:
+        folder.chmod(0o755)
+    assert (folder / "termbank.db").read_bytes() == before
 
 
 def test_a_named_database_is_not_created_by_reading_commands(tmp_path):

@@ -16,6 +16,7 @@ cached never needs SQLAlchemy at all.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -183,6 +184,9 @@ class Store:
 
         if self.dialect != "sqlite":
             return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+        snapshot = None if immediate else self.read_only_snapshot()
+        if snapshot is not None:
+            url = f"sqlite:///{snapshot}&uri=true"
         engine = create_engine(
             url, echo=echo, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
         )
@@ -204,6 +208,27 @@ class Store:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
+
+    def read_only_snapshot(self) -> str | None:
+        """Return the ``file:`` URI that reads a SQLite file in a read-only folder, or None.
+
+        A database in WAL mode is read through a ``-shm`` file beside it, which SQLite
+        must create in the folder: in a folder this user may not write (a termbase
+        published on a read-only share), reading fails with "attempt to write a readonly
+        database". When no ``-wal``, ``-shm`` or ``-journal`` file is there, every commit
+        is in the database file itself, and it is read as it is (``immutable``). Anyone
+        writing to it needs the folder, and a ``-wal`` file then appears: the plain
+        connection is used again, which reads through the writer's files.
+        """
+        path = self.sqlite_path
+        if path is None or not path.is_file():
+            return None
+        path = path.absolute()
+        if os.access(path.parent, os.W_OK | os.X_OK):
+            return None
+        if any(Path(f"{path}{end}").exists() for end in ("-wal", "-shm", "-journal")):
+            return None
+        return f"{path.as_uri()}?mode=ro&immutable=1"
 
     # -- transactions -------------------------------------------------------------
     @contextmanager
@@ -365,14 +390,15 @@ class Store:
         locked, damaged. Only SELECTs run. ``mode=rw`` never creates the file (a missing
         one is an error here) and, unlike ``mode=ro``, lets the last connection to close
         remove the ``-wal`` and ``-shm`` files as SQLAlchemy's connections do; a
-        write-protected file is still opened, read-only.
+        write-protected file is still opened, read-only, and one in a read-only folder
+        as :meth:`read_only_snapshot` says.
         """
         if self.sqlite_path is None:
             return None
         import sqlite3
 
         try:
-            uri = self.sqlite_path.absolute().as_uri() + "?mode=rw"
+            uri = self.read_only_snapshot() or self.sqlite_path.absolute().as_uri() + "?mode=rw"
             conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         except (sqlite3.Error, ValueError, OSError):
             return None
