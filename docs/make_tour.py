@@ -48,9 +48,12 @@ TOUR = [
       "termbank --author ana edit us-cfacc --note \"JP 3-30\" --if-version 1; echo \"exit $?\"",
       "termbank show us-cfacc --history",
       "termbank remove us-cfacc"]),
-    ("import and export", "TBX-Basic v3, TBX 2008, TMX 1.4b, CSV/TSV, DeepL, Google, JSON; printable glossaries.",
+    ("import and export", "TBX-Basic v3, TBX 2008, TMX 1.4b, CSV/TSV, DeepL, Google, JSON; printable glossaries.\n"
+     "`--merge-by-term` merges a glossary without ids into the stored concepts it names (a term shared in\n"
+     "both languages) and lists the entries whose translation disagrees with the termbase.",
      ["termbank export --format tbx -o glossary.tbx && termbank --db sqlite:///copy.db import glossary.tbx",
       "termbank import ../shared/interop/glossaries/tico19-google_g_en_es-419.csv --dry-run",
+      "termbank import examples/client-glossary.csv --merge-by-term --dry-run",
       "termbank export --format deepl --category rank | head -5",
       "termbank export --format md --category title | head -12",
       "printf '<?xml version=\"1.0\"?><tbx><text><body>' > broken.tbx; termbank import broken.tbx; echo \"exit $?\""]),

@@ -296,13 +296,15 @@ def check_files(store: Store, source_path: str, target_path: str, *, source_lang
 
 # -- import / export ---------------------------------------------------------------------
 def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool = False,
-                author: str | None = None, **options) -> dict:
+                author: str | None = None, merge_by_term: bool = False, **options) -> dict:
     """Import concepts (TBX, CSV, TSV, JSON, glossaries) or units (TMX) from a file, all or nothing.
 
     Concepts merge by id: a new id is added, a known id with other content replaces the
     stored concept (its history records the change), the same content changes nothing,
-    so re-importing a file is a no-op. With ``dry_run`` nothing is written. Returns the
-    counts and the reader's report.
+    so re-importing a file is a no-op. With ``merge_by_term``, a concept under a new id
+    whose terms name exactly one stored concept is merged into it instead (see
+    :mod:`termbank.store.merge`); ``counts["merged"]`` is the stored concepts it changed.
+    With ``dry_run`` nothing is written. Returns the counts and the reader's report.
 
     The concepts or units go to the database as they are read (issue 8: a million TMX
     units took 1.7 GB), in one transaction, so a file found bad at its end leaves the
@@ -311,14 +313,18 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     from .formats import Streamed, open_source
     from .formats.base import count
     from .store import repo
+    from .store.merge import ByTerm
 
     options = {k: v for k, v in options.items() if v is not None}
     fmt, source = open_source(path, format)  # a TBX or TMX file is read as it is parsed
     who = current_author(author)
-    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    counts = {"added": 0, "updated": 0, "unchanged": 0} | ({"merged": 0} if merge_by_term else {})
     units = {"added": 0, "merged": 0}
     tm = fmt.kind == "tm"
+    if tm and merge_by_term:
+        raise UsageError(f"{path}: --merge-by-term merges concepts; this is a translation memory ({fmt.name})")
     unrelated: list[str] = []  # ids whose stored concept is replaced by one sharing no term
+    merge_report: list[str] = []
 
     def store_units(session, items) -> None:
         if dry_run:
@@ -330,13 +336,24 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
         # A new reader at each attempt: Store.run_write runs this again after a lock error.
         streamed = Streamed(fmt.stream(source, path, **options))
         unrelated.clear()
+        merge_report.clear()
+        counts.update(dict.fromkeys(counts, 0))
+        by_term = ByTerm(session) if merge_by_term and not tm else None
+        concepts = by_term.route(streamed) if by_term else streamed
         if tm:
             store_units(session, streamed)
         elif dry_run:
-            for c in streamed:
+            for c in concepts:
                 counts[repo.upsert_outcome(repo.get_concept(session, c.id), c, unrelated)] += 1
         else:
-            counts.update(repo.upsert_concepts(session, streamed, who, action="import", unrelated=unrelated))
+            counts.update(repo.upsert_concepts(session, concepts, who, action="import", unrelated=unrelated))
+        if by_term:
+            for c in by_term.merged_concepts():
+                changed = repo.upsert_outcome(repo.get_concept(session, c.id), c) == "updated"
+                if changed and not dry_run:
+                    repo.save_concept(session, c, who, action="import")
+                counts["merged" if changed else "unchanged"] += 1
+            merge_report.extend(by_term.report(count))
         result = streamed.result
         if result.units and not tm:  # a termbank JSON file holds both
             store_units(session, result.units)
@@ -348,6 +365,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
             result = work(session)
     else:
         result = store.run_write(work)
+    result.report.extend(merge_report)
     if unrelated:
         shown = ", ".join(unrelated[:10]) + (f" and {len(unrelated) - 10} more" if len(unrelated) > 10 else "")
         result.report.append(f"warning: {count(len(unrelated), 'concept')} replaced by one sharing no term with it "

@@ -631,6 +631,7 @@ def import_(
     target_lang: Annotated[Optional[str], typer.Option("--target-lang", help="Target language of a two-column glossary or TMX filter.")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV/TSV file (default UTF-8).")] = None,
     min_languages: Annotated[int, typer.Option("--min-languages", help="Refuse concepts with terms in fewer languages (1 accepts monolingual candidates from `extract`).")] = 2,
+    merge_by_term: Annotated[bool, typer.Option("--merge-by-term", help="Merge a new concept whose terms name exactly one stored concept into it (for glossaries without ids).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import terms or translation units; all or nothing, merging by concept id."""
@@ -644,7 +645,8 @@ def import_(
             try:
                 report = api.import_file(store, file, format=fmt, dry_run=dry_run, author=state.author,
                                          inline=inline, source_lang=source_lang, target_lang=target_lang,
-                                         encoding=encoding, min_languages=min_languages)
+                                         encoding=encoding, min_languages=min_languages,
+                                         merge_by_term=merge_by_term)
             finally:
                 store.dispose()
         except TermbankError as e:
@@ -656,7 +658,10 @@ def import_(
     typer.echo(f"{head} {report['file']} ({report['format']})")
     if report["concepts"] is not None:
         c = report["concepts"]
-        typer.echo(f"  concepts: {c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged")
+        from .formats.base import count
+
+        merged = f", {count(c['merged'], 'stored concept')} given new terms" if merge_by_term else ""
+        typer.echo(f"  concepts: {c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged{merged}")
     if report["units"] is not None:
         u = report["units"]
         typer.echo(f"  translation units: {u['added']} added, {u['merged']} duplicates merged")
