@@ -257,8 +257,20 @@ def test_a_generated_form_with_other_accents_is_another_word():
     # "secretaria" (feminine of the title secretario) is not "Secretaría" (secretariat) ...
     assert found(shipped(), "Lo coordina la Secretaría de Bienestar.", "es") == []
     assert found(shipped(), "Llegó la secretaria Ana Ruiz.", "es") == [("secretaria", "title-secretary", ())]
+    # ... whatever the title's match rule: "secretaria de Seguridad Nacional" is matched
+    # always, yet "la Secretaría de Seguridad Nacional" is a secretariat, not the woman at its head.
+    got = found(shipped(), "La Secretaría de Seguridad Nacional respondió.", "es")
+    assert "title-sec-homeland-security" not in [c for _, c, _ in got]
     # ... while a listed form written with a missing accent is flagged.
     assert found(shipped(), "Llegó el capitan Luis Pérez.", "es") == [("capitan", "us-capt", ("accent",))]
+
+
+def test_the_mexican_secretariat_of_defense_by_its_short_name_is_not_its_secretary():
+    ms = mentions(shipped(), "La Secretaría de la Defensa anunció que la secretaria de la Defensa viajará.", "es")
+    assert [(m.text, m.concept, m.flags, m.canonical) for m in ms] == [
+        ("Secretaría de la Defensa", "mx-sedena", (), "Secretaría de la Defensa Nacional"),
+        ("secretaria de la Defensa", "title-sec-national-defense", (), "secretaria de la Defensa"),
+    ]
 
 
 def test_shipped_ordinary_words_do_not_match():

@@ -564,6 +564,12 @@ class Annotator:
                 # A rank or title word is also an ordinary word: a generated form with other
                 # accents is another word ("la Secretaría de Bienestar" is not "secretaria").
                 continue
+            if entry.kind not in ("term", "joined") \
+                    and _accented(surface) > _accented(self._form(concept, entry.term_index, entry.kind)):
+                # A generated form written with an accent it does not have is another word,
+                # whatever the rule: "la Secretaría de Seguridad Nacional" (a secretariat) is
+                # not "la secretaria de Seguridad Nacional" (the woman at its head).
+                continue
             if rule == "case" and entry.case_key is None:
                 # A term whose match rule asks for its case although its type does not.
                 form = self._form(concept, entry.term_index, entry.kind)
