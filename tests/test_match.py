@@ -220,6 +220,9 @@ def test_most_shared_is_the_most_counted_ties_to_the_smallest(lists, size):
         ("la embajadora", "title-ambassador", "embajador", "inflected"),
         ("la secretaria de Marina", "title-sec-navy-mx", "secretario de Marina", "inflected"),
         ("the lieutenant general", "rank-lt-gen", "lieutenant general", "inflected"),
+        ("SEDENA's", "mx-sedena", "SEDENA", "inflected"),
+        ("the lieutenant generals\u2019", "rank-lt-gen", "lieutenant general", "inflected"),
+        ("NORTHCOM\u2019s", "us-northcom", "NORTHCOM", "inflected"),
         ("El Paso", "geo-el-paso", "El Paso", "exact"),
         ("Guillott", "person-guillot", "Guillot", "fuzzy"),
         ("Trevila Trejo", "person-trevilla", "Trevilla Trejo", "fuzzy"),
@@ -234,6 +237,11 @@ def test_match_class(index, query, concept, term, match_class):
         assert 75 <= hit.score <= FUZZY_MAX
     else:
         assert hit.score == SCORES[match_class]
+
+
+def test_a_possessive_is_dropped_in_english_only(index):
+    assert index.lookup("SEDENA's", "en")[0].match == "inflected"
+    assert all(h.match == "fuzzy" for h in index.lookup("SEDENA's", "es"))
 
 
 def test_scores_are_ordered_by_class():

@@ -66,6 +66,7 @@ _SHORT_TOKEN = 4
 _LONG_TOKEN = re.compile(f"[^ ]{{{_SHORT_TOKEN + 1}}}")  # a word of a key longer than _SHORT_TOKEN
 _NUL = "\x00"
 _ARTICLE = re.compile(r"^(?:el|la|los|las|the)\s+(?=\S)", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
 
 
 def _grams(text: str) -> set[str]:
@@ -730,8 +731,9 @@ class TermIndex:
         Ranking: match class (exact, folded, variant, inflected, fuzzy), then score,
         then closeness of the matched form to the query as written (accents count),
         then the status of the matched term (preferred first). A leading article
-        (el, la, los, las, the) is dropped when the whole query finds nothing; what is
-        then found is reported as "inflected". Fuzzy hits fill the remaining places.
+        (el, la, los, las, the), then an English possessive ('s), is dropped when the
+        whole query finds nothing; what is then found is reported as "inflected". Fuzzy
+        hits fill the remaining places.
         """
         q = normalize_space(query)
         if not q or limit < 1:
@@ -741,10 +743,17 @@ class TermIndex:
         self._direct(q, lang, found, capped=False)
         fq = fold(q)
         if not found:
-            m = _ARTICLE.match(q)
+            rest = q
+            m = _ARTICLE.match(rest)
             if m:
-                rest = q[m.end():]
+                rest = rest[m.end():]
                 self._direct(rest, lang, found, capped=True)
+            # An English possessive: "the Navy's", "SEDENA's", "the Marines'".
+            m = _POSSESSIVE.search(rest) if not found and lang in (None, "en") else None
+            if m:
+                rest = rest[:m.start()]
+                self._direct(rest, "en", found, capped=True)
+            if rest != q:
                 fq = fold(rest)
         if fuzzy and len(found) < limit and len(fq) >= FUZZY_MIN_LEN:
             self._fuzzy(fq, lang, found, limit)
