@@ -429,3 +429,47 @@ def test_a_file_too_large_to_read_whole_is_refused(filled_cli, tmp_path, monkeyp
     assert result.exit_code == 3 and "not an article" in result.stderr
     glossary.write_text("frigate,fragata\n", encoding="utf-8")
     assert filled_cli("import", str(glossary), "--dry-run").exit_code == 0
+
+
+def _tmx_unit_by(author: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header creationtool="t" '
+            'creationtoolversion="1" segtype="sentence" o-tmf="t" adminlang="en" srclang="en" datatype="plaintext"/>'
+            f'<body><tu creationid="{author}"><tuv xml:lang="en"><seg>The fleet sailed.</seg></tuv>'
+            '<tuv xml:lang="es"><seg>La flota zarpó.</seg></tuv></tu></body></tmx>\n').encode()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("long-id.json", json.dumps({"concepts": [{"id": "c" * 201, "terms": [
+        {"lang": "en", "text": "tank"}, {"lang": "es", "text": "tanque"}]}]}).encode(),
+     "is 201 characters long; at most 200"),
+    ("long-geo.json", json.dumps({"concepts": [{"id": "c1", "terms": [
+        {"lang": "en", "text": "tank", "geo": "US" * 51}, {"lang": "es", "text": "tanque"}]}]}).encode(),
+     "the geographical usage of 'tank' is 102 characters long; at most 100"),
+    ("long-author.tmx", _tmx_unit_by("a" * 201), "is 201 characters long; at most 200"),
+])
+def test_what_one_database_would_refuse_is_refused_on_both(filled_cli, tmp_path, name, content, message):
+    # SQLite stores any length; PostgreSQL's VARCHAR does not. The same file gets the same
+    # one-line error on both, before anything is written.
+    path = tmp_path / name
+    path.write_bytes(content)
+    before, raw_before = snapshot(filled_cli.url), sqlite_bytes(filled_cli.url)
+    for extra in ((), ("--dry-run",)) if name.endswith(".json") else ((),):
+        result = filled_cli("import", str(path), *extra)
+        assert result.exit_code == 3, result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"termbank: error: {path}: ") and message in lines[0]
+    assert snapshot(filled_cli.url) == before
+    if raw_before is not None:
+        assert sqlite_bytes(filled_cli.url) == raw_before
+    long_author = filled_cli("--author", "a" * 201, "add", "--en", "hovercraft", "--es", "aerodeslizador")
+    assert long_author.exit_code == 2 and "--author is 201 characters long" in long_author.stderr
+    assert snapshot(filled_cli.url) == before
+
+
+def test_a_column_named_id_in_a_term_set_glossary_is_called_a_language(cli, tmp_path):
+    path = tmp_path / "sets.csv"
+    path.write_text("id,en,es\nkapal perang,warship,buque de guerra\n", encoding="utf-8")
+    result = cli("import", str(path), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)["report"]
+    assert any(line.startswith("warning: column 'id' read as Indonesian terms") for line in report)

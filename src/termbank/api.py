@@ -344,6 +344,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
             store_units(session, streamed)
         elif dry_run:
             for c in concepts:
+                repo.check_fits(c)
                 counts[repo.upsert_outcome(repo.get_concept(session, c.id), c, unrelated)] += 1
         else:
             counts.update(repo.upsert_concepts(session, concepts, who, action="import", unrelated=unrelated))
@@ -360,11 +361,14 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
         result.format = result.format or fmt.name
         return result
 
-    if dry_run:
-        with store.read() as session:
-            result = work(session)
-    else:
-        result = store.run_write(work)
+    try:
+        if dry_run:
+            with store.read() as session:
+                result = work(session)
+        else:
+            result = store.run_write(work)
+    except FormatError as exc:
+        raise exc if exc.file else exc.located(path) from None
     result.report.extend(merge_report)
     if unrelated:
         shown = ", ".join(unrelated[:10]) + (f" and {len(unrelated) - 10} more" if len(unrelated) > 10 else "")

@@ -74,13 +74,17 @@ def redact_url(url: str) -> str:
     return _PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", url)
 
 
+#: Longest author name every database holds (see store.models).
+AUTHOR_MAX = 200
+
+
 def current_author(explicit: str | None = None) -> str:
     """Return who is making a change: ``--author``, ``TERMBANK_AUTHOR``, else the login name."""
-    if explicit:
-        return explicit
-    env = os.environ.get("TERMBANK_AUTHOR")
-    if env:
-        return env
+    for name, value in (("--author", explicit), ("TERMBANK_AUTHOR", os.environ.get("TERMBANK_AUTHOR"))):
+        if value:
+            if len(value) > AUTHOR_MAX:
+                raise ConfigError(f"{name} is {len(value)} characters long; at most {AUTHOR_MAX}")
+            return value
     import getpass
 
     try:

@@ -832,6 +832,9 @@ class GoogleCsv(Format):
                   f"{', '.join(c for c in columns if c not in ('pos', 'description'))})"]
         if skipped:
             report.append(f"skipped {count(len(skipped), 'row')} with fewer than two terms ({line_list(skipped)})")
+        if any(c.strip().lower() == "id" for c in header):
+            report.append("warning: column 'id' read as Indonesian terms (a language code, as Google's layout has "
+                          "it); for concept ids use termbank's layout: id, category, …, term:en, term:es")
         report.extend(langs.report)
         require_languages(concepts, filename, header_line, min_languages)
         return ReadResult(concepts=concepts, report=report, skipped=len(skipped), format=self.name)

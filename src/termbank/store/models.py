@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..config import AUTHOR_MAX
+
 __all__ = ["Base", "ConceptRow", "TermRow", "HistoryRow", "TMUnitRow", "RevisionRow", "UTCDateTime", "utcnow"]
 
 # Stable constraint names on SQLite and PostgreSQL (alembic docs: naming.rst).
@@ -64,6 +66,13 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+#: Longest concept id and term ``geo`` every database holds (PostgreSQL's VARCHAR refuses
+#: longer ones, SQLite would not): checked before writing (repo.check_fits), as the
+#: author's name is (config.current_author).
+ID_MAX = 200
+GEO_MAX = 100
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -71,7 +80,7 @@ class Base(DeclarativeBase):
 class ConceptRow(Base):
     __tablename__ = "concept"
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_MAX), primary_key=True)
     category: Mapped[str] = mapped_column(String(32), default="other")
     subject: Mapped[str | None] = mapped_column(Text)
     definition: Mapped[str | None] = mapped_column(Text)
@@ -81,9 +90,9 @@ class ConceptRow(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by: Mapped[str | None] = mapped_column(String(200))
+    updated_by: Mapped[str | None] = mapped_column(String(AUTHOR_MAX))
     # Added by migration 0002 (filled from the oldest history row for older concepts).
-    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str | None] = mapped_column(String(AUTHOR_MAX))
 
     terms: Mapped[list["TermRow"]] = relationship(
         back_populates="concept",
@@ -110,7 +119,7 @@ class TermRow(Base):
     part_of_speech: Mapped[str | None] = mapped_column(String(32))
     gender: Mapped[str | None] = mapped_column(String(32))
     number: Mapped[str | None] = mapped_column(String(32))
-    geo: Mapped[str | None] = mapped_column(String(100))
+    geo: Mapped[str | None] = mapped_column(String(GEO_MAX))
     usage: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     context: Mapped[str | None] = mapped_column(Text)
@@ -126,9 +135,9 @@ class HistoryRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # No foreign key: the history of a removed concept is kept.
-    concept_id: Mapped[str] = mapped_column(String(200), index=True)
+    concept_id: Mapped[str] = mapped_column(String(ID_MAX), index=True)
     action: Mapped[str] = mapped_column(String(16))
-    author: Mapped[str] = mapped_column(String(200))
+    author: Mapped[str] = mapped_column(String(AUTHOR_MAX))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     changes: Mapped[str] = mapped_column(Text, default="{}")
 
@@ -146,7 +155,7 @@ class TMUnitRow(Base):
     target_lang: Mapped[str] = mapped_column(String(35))
     target: Mapped[str] = mapped_column(Text)
     origin: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str | None] = mapped_column(String(AUTHOR_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)

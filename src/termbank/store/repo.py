@@ -21,10 +21,11 @@ from sqlalchemy import String, case, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import ConflictError, NotFound, UsageError
+from ..errors import ConflictError, FormatError, NotFound, UsageError
 from ..heap import bulk
 from ..model import Concept, Term, TMUnit, concept_as_dict, same_content  # noqa: F401 (same_content re-exported)
-from .models import ConceptRow, HistoryRow, RevisionRow, TermRow, TMUnitRow, utcnow
+from ..config import AUTHOR_MAX
+from .models import GEO_MAX, ID_MAX, ConceptRow, HistoryRow, RevisionRow, TermRow, TMUnitRow, utcnow
 
 __all__ = [
     "get_concept",
@@ -81,6 +82,20 @@ def _concept_from_row(row: ConceptRow, terms: Iterable[Term] | None = None) -> C
         terms=tuple(terms) if terms is not None else tuple(_term_from_row(t) for t in row.terms),
         version=row.version, created_at=row.created_at, updated_at=row.updated_at,
     )
+
+
+def check_fits(concept: Concept) -> None:
+    """Refuse a concept id or term ``geo`` longer than every database holds.
+
+    SQLite would store them and PostgreSQL refuse them: checked here, the same on both.
+    """
+    if len(concept.id) > ID_MAX:
+        raise FormatError(f"concept id {concept.id[:40]!r}… is {len(concept.id)} characters long; "
+                          f"at most {ID_MAX}")
+    for term in concept.terms:
+        if term.geo is not None and len(term.geo) > GEO_MAX:
+            raise FormatError(f"concept {concept.id!r}: the geographical usage of {term.text[:40]!r} is "
+                              f"{len(term.geo)} characters long; at most {GEO_MAX}")
 
 
 def _apply(row: ConceptRow, concept: Concept) -> None:
@@ -280,6 +295,7 @@ def _diff(before: Concept, after: Concept) -> dict:
 
 def add_concept(session: Session, concept: Concept, author: str, *, action: str = "add") -> Concept:
     """Insert a new concept and return it as stored; raise if the id is taken."""
+    check_fits(concept)
     if session.get(ConceptRow, concept.id) is not None:
         raise UsageError(f"concept {concept.id!r} already exists (use `termbank edit`)")
     now = utcnow()
@@ -299,6 +315,7 @@ def save_concept(session: Session, concept: Concept, author: str, *, expected_ve
     ``expected_version`` is the version the editor started from; when another person
     saved in between, :class:`ConflictError` names them instead of overwriting.
     """
+    check_fits(concept)
     row = session.get(ConceptRow, concept.id)
     if row is None:
         raise NotFound(f"no concept with id {concept.id!r}")
@@ -403,6 +420,7 @@ def _upsert_batch(session: Session, concepts: list[Concept], author: str, action
                   counts: dict[str, int], unrelated: list[str] | None) -> None:
     seen: dict[str, int] = defaultdict(int)
     for c in concepts:
+        check_fits(c)
         seen[c.id] += 1
     ids = list(seen)
     known: set[str] = set()
@@ -508,6 +526,9 @@ def iter_units(session: Session, *, batch: int = 5000) -> Iterator[TMUnit]:
 
 
 def _unit_row(u: TMUnit, key: str, author: str | None, now) -> dict:
+    if u.created_by is not None and len(u.created_by) > AUTHOR_MAX:
+        raise FormatError(f"a translation unit's author ({u.created_by[:40]!r}…) is {len(u.created_by)} "
+                          f"characters long; at most {AUTHOR_MAX}")
     return {
         "key": key, "source_lang": u.source_lang, "source": u.source, "target_lang": u.target_lang,
         "target": u.target, "origin": u.origin, "created_by": u.created_by or author,
