@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -222,3 +223,21 @@ def test_an_empty_folder_is_a_warning_not_silence(filled_cli, tmp_path):
         result = filled_cli(command, str(inbox))
         assert result.exit_code == 0, result.stderr
         assert f"termbank: warning: no article (.txt, .md, .markdown, .html, .htm) in {inbox}" in result.stderr
+
+
+def test_a_term_broken_over_lines_or_spaced_by_markup_is_not_asked_to_change(filled_cli, tmp_path):
+    # "use X" is for a form to write otherwise, not for a line break, a no-break space, a
+    # soft hyphen or an HTML character reference; a missing period still is.
+    plain = tmp_path / "note.es.txt"
+    plain.write_text("El teniente\ncoronel Luis Ruiz, el Tte.\u00a0Cnel. Juan Pérez, la Secre\u00adtaría de Marina "
+                     "y el Tte Cnel Ana Gil.\n", encoding="utf-8")
+    page = tmp_path / "note.es.html"
+    page.write_text("<p>El Tte.&nbsp;Cnel. Juan Pérez y la Secretar&iacute;a de Marina.</p>\n", encoding="utf-8")
+    for path, wanted in ((plain, 4), (page, 2)):
+        mentions = json.loads(filled_cli("annotate", str(path), "--format", "json", "-q").stdout)["mentions"]
+        assert len(mentions) == wanted
+        shown = filled_cli("annotate", str(path), "--format", "text", "-q").stdout
+        hints = re.findall(r"use ([^;⟧]+)", shown)
+        assert hints == (["Tte. Cnel."] if path is plain else []), shown
+        report = filled_cli("annotate", str(path), "--format", "html", "-q").stdout
+        assert report.count("use: ") == len(hints)

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from .annotate import Document, Mention
+from .normalize import normalize_space
 
 __all__ = ["render_text", "render_markdown", "render_csv", "render_html", "summary_line", "CSV_FIELDS"]
 
@@ -34,9 +35,24 @@ def summary_line(doc: Document) -> str:
     return f"{doc.file} [{doc.lang}]: {s['mentions']} mentions of {s['concepts']} concepts, {flags}"
 
 
+def _change(m: Mention) -> str | None:
+    """Return the form to write instead of the mention's text, or None when it is written so.
+
+    Only what a reader sees counts: a line break, a no-break space, a soft hyphen or an
+    HTML character reference is no change to ask for ("Tte.&nbsp;Cnel." is "Tte. Cnel.").
+
+    >>> m = Mention(0, 17, "teniente\\ncoronel", "c", "rank", "teniente coronel", "")
+    >>> _change(m) is None, _change(Mention(0, 6, "Tte Cnel", "c", "rank", "Tte. Cnel.", ""))
+    (True, 'Tte. Cnel.')
+    """
+    if not m.canonical or m.canonical == normalize_space(html.unescape(m.text).replace("\u00ad", "")):
+        return None
+    return m.canonical
+
+
 def _inline(m: Mention) -> str:
     parts = []
-    if m.canonical and m.canonical != m.text:
+    if _change(m):
         parts.append(f"use {m.canonical}")
     if m.suggestion:
         parts.append(f"→ {m.suggestion}")
@@ -122,7 +138,7 @@ def _mark(m: Mention) -> str:
     colour = _CATEGORY_COLOURS.get(m.category, "#555")
     cls = "term flagged" if m.flags else "term"
     tip = [f"<b>{html.escape(m.concept)}</b> ({html.escape(m.category)})"]
-    if m.canonical and m.canonical != m.text:
+    if _change(m):
         tip.append(f"use: {html.escape(m.canonical)}")
     if m.suggestion:
         tip.append(f"translation: {html.escape(m.suggestion)}")
