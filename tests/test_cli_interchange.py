@@ -473,3 +473,26 @@ def test_a_column_named_id_in_a_term_set_glossary_is_called_a_language(cli, tmp_
     assert result.exit_code == 0
     report = json.loads(result.stdout)["report"]
     assert any(line.startswith("warning: column 'id' read as Indonesian terms") for line in report)
+
+
+def test_a_glossary_cell_of_zero_width_characters_is_an_empty_cell(cli, tmp_path):
+    # Pasted from a web page, a cell can hold a byte-order mark or a zero-width space and
+    # nothing else: read as empty, so the row is skipped as a one-sided row is.
+    path = tmp_path / "pasted.csv"
+    path.write_text("English,Spanish\nfrigate,fragata\n\ufeff\u200b,corbeta\ncorvette,\u2060\u00ad\n", encoding="utf-8")
+    result = cli("import", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["concepts"]["added"] == 1 and report["skipped"] == 2
+    assert any("skipped 2 rows without two terms (lines 3, 4)" in line for line in report["report"])
+    added = cli("add", "--en", "\u200b", "--es", "corbeta")
+    assert added.exit_code == 2 and "has no text" in added.stderr
+    unit = cli("tm", "add", "The corvette sailed.", "\ufeff\u200b")
+    assert unit.exit_code == 2 and "needs a source text and a target text" in unit.stderr
+    assert json.loads(cli("stats", "--json").stdout)["terms"] == 2
+    memory = tmp_path / "pasted.tmx"
+    memory.write_bytes(_tmx_unit_by("ana").replace(b"</body>", (
+        '<tu><tuv xml:lang="en"><seg>The corvette sailed.</seg></tuv>'
+        '<tuv xml:lang="es"><seg>\u200b\u00ad</seg></tuv></tu></body>').encode()))
+    report = json.loads(cli("import", str(memory), "--json").stdout)
+    assert report["units"] == {"added": 1, "merged": 0} and report["skipped"] == 1

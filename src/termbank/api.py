@@ -33,6 +33,7 @@ from .model import (
 
 # SQLAlchemy (through store.repo) is imported by the functions that use a session, not
 # here: a lookup or annotate whose index is cached never opens one (issue 8).
+from .normalize import visible
 from .store.db import Store, open_store
 
 __all__ = [
@@ -441,7 +442,7 @@ def parse_term_spec(spec: str) -> Term:
         if len(rest) >= 2 and rest[0] in STATUSES:
             status, rest = rest[0], rest[1:]
     text = ":".join(rest).strip()
-    if not text:
+    if not visible(text):
         raise UsageError(f"term {spec!r} has no text")
     return Term(lang=lang, text=unicodedata.normalize("NFC", text), type=ttype, status=status or "preferred")
 
@@ -620,7 +621,7 @@ def tm_add(store: Store, source: str, target: str, *, from_lang: str | None = No
     from .store import repo
 
     source, target = unicodedata.normalize("NFC", source).strip(), unicodedata.normalize("NFC", target).strip()
-    if not source or not target:
+    if not (visible(source) and visible(target)):
         raise UsageError("a translation unit needs a source text and a target text")
     src = _tm_lang(from_lang, source)
     other = _other_lang(src)

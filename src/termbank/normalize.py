@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["fold", "fold_case", "strip_accents", "normalize_space", "Folded", "fold_with_offsets"]
+__all__ = ["fold", "fold_case", "strip_accents", "normalize_space", "visible", "Folded", "fold_with_offsets"]
 
 # Ranges folded ahead of time (Latin, IPA, combining marks, Greek, Cyrillic, general
 # punctuation, letterlike symbols, ligatures, full-width forms); any other character is
@@ -273,6 +273,20 @@ def strip_accents(text: str) -> str:
     """
     _prepare(text)
     return text.translate(_ACCENTS)
+
+
+# Characters that show nothing: controls, format characters (zero-width spaces and
+# joiners, direction marks, the byte-order mark, the soft hyphen) and separators.
+_INVISIBLE = frozenset(("Cc", "Cf", "Zs", "Zl", "Zp"))
+
+
+def visible(text: str) -> bool:
+    """Return True when ``text`` shows at least one character (not only spaces or zero-width ones).
+
+    >>> visible(" Tte. "), visible("\u200b\ufeff\u00ad \u2060"), visible("")
+    (True, False, False)
+    """
+    return any(not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE for ch in text)
 
 
 def normalize_space(text: str) -> str:

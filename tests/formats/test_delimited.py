@@ -13,6 +13,7 @@ from termbank.errors import FormatError
 from termbank.formats import read_bytes, read_file
 from termbank.formats.base import escape_formula, unescape_formula
 from termbank.formats.delimited import DeeplTsv, GoogleCsv, PairsCsv, TermbankCsv, TermbankTsv, encode_terms
+from termbank.normalize import visible
 from termbank.model import (
     CATEGORIES,
     GENDERS,
@@ -170,7 +171,8 @@ _opt = lambda values: st.one_of(st.none(), st.sampled_from(values))  # noqa: E73
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
                 max_size=12).filter(str.strip)
 _terms = st.builds(
-    Term, lang=st.sampled_from(["en", "es", "es-MX", "en-US", "fr"]), text=_text,
+    # A term shows a character: one of controls or zero-width characters only is refused.
+    Term, lang=st.sampled_from(["en", "es", "es-MX", "en-US", "fr"]), text=_text.filter(visible),
     type=st.sampled_from(TERM_TYPES), status=st.sampled_from(STATUSES),
     case_sensitive=st.one_of(st.none(), st.booleans()),
     match=_opt(MATCH_RULES), part_of_speech=_opt(PARTS_OF_SPEECH), gender=_opt(GENDERS), number=_opt(NUMBERS),

@@ -56,6 +56,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 
 from ..errors import FormatError, UsageError
+from ..normalize import visible
 from ..model import (
     CATEGORIES,
     TERM_CHOICES,
@@ -155,7 +156,16 @@ def check_formula(cell: str, filename: str, line: int) -> None:
 
 
 def _blank(row: list[str]) -> bool:
-    return not any(c.strip() for c in row)
+    return not any(map(visible, row))
+
+
+def _cell(cell: str) -> str:
+    """Return a cell's text trimmed; empty when it shows nothing (zero-width characters only).
+
+    >>> _cell("  frigate "), _cell("\ufeff\u200b ")
+    ('frigate', '')
+    """
+    return cell.strip() if visible(cell) else ""
 
 
 def _head_lines(head: bytes) -> list[str]:
@@ -414,7 +424,7 @@ def decode_terms(cell: str, base: str, lang_of, where) -> list[Term]:
     if not stripped:
         return []
     if not stripped.startswith("["):
-        texts = [line.strip() for line in cell.splitlines() if line.strip()]
+        texts = [line.strip() for line in cell.splitlines() if visible(line)]
         terms = [Term(lang=base, text=t) for t in texts]
         return default_statuses(terms, [False] * len(terms))
     try:
@@ -425,7 +435,7 @@ def decode_terms(cell: str, base: str, lang_of, where) -> list[Term]:
         raise where("term cell must be a JSON array of objects")
     out = []
     for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not visible(item["text"]):
             raise where("every term object needs a non-empty \"text\"")
         unknown = set(item) - set(_TERM_KEYS)
         if unknown:
@@ -702,7 +712,7 @@ class DeeplTsv(Format):
                 ch = _CONTROL.search(bad).group()
                 raise FormatError(f"control character U+{ord(ch):04X} in an entry (DeepL glossaries "
                                   "allow none)", filename, n)
-            src, tgt = (c.strip() for c in cells)
+            src, tgt = map(_cell, cells)
             trimmed += sum(1 for c in cells if c != c.strip())
             if not src or not tgt:
                 raise FormatError(f"empty {'source' if not src else 'target'} (DeepL entries need both sides)",
@@ -820,8 +830,8 @@ class GoogleCsv(Format):
             notes: list[str] = []
             values = dict(zip(columns, row))
             pos = _pos(values.get("pos", ""), notes)
-            terms = [Term(lang=col, text=cell.strip(), part_of_speech=pos)
-                     for col, cell in zip(columns, row) if col not in ("pos", "description") and cell.strip()]
+            terms = [Term(lang=col, text=_cell(cell), part_of_speech=pos)
+                     for col, cell in zip(columns, row) if col not in ("pos", "description") and _cell(cell)]
             if len(terms) < 2:
                 skipped.append(line)
                 continue
@@ -855,7 +865,7 @@ class GoogleCsv(Format):
             if len(row) != 2:
                 raise FormatError(f"expected 2 cells (source, target) in a unidirectional glossary, "
                                   f"found {len(row)}", filename, line)
-            src, tgt = row[0].strip(), row[1].strip()
+            src, tgt = _cell(row[0]), _cell(row[1])
             if not src or not tgt:
                 skipped.append(line)
                 continue
@@ -957,7 +967,7 @@ class PairsCsv(Format):
                 raise FormatError(f"{len(row)} cells but the header has {len(keys)} columns", filename, line)
             row = row + [""] * (len(keys) - len(row))
             v = dict(zip(keys, row))
-            src, tgt = v["sourcestring"].strip(), v["targetstring"].strip()
+            src, tgt = _cell(v["sourcestring"]), _cell(v["targetstring"])
             if not src and not tgt:
                 blank.append(line)
                 continue

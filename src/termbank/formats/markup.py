@@ -22,6 +22,7 @@ from dataclasses import fields
 from datetime import datetime
 
 from ..errors import FormatError
+from ..normalize import visible
 from ..model import (
     CATEGORIES,
     TERM_CHOICES,
@@ -390,7 +391,7 @@ class _JsonReader:
         value = d.get(key)
         if value is None and not required:
             return None
-        if not isinstance(value, str) or (required and not value.strip()):
+        if not isinstance(value, str) or (required and not visible(value)):
             raise self.fail(where, f"{key} must be {'non-empty ' if required else ''}text", needle)
         if "\x00" in value:
             raise self.fail(where, f"{key} holds a NUL character", needle)

@@ -59,6 +59,7 @@ from lxml import etree
 
 from .. import __version__
 from ..errors import FormatError
+from ..normalize import visible
 from ..model import (
     CATEGORIES,
     GENDERS,
@@ -438,6 +439,8 @@ class _Reader:
         text = _text(term_els[0])
         if not text:
             raise self.fail("empty <term>", term_els[0])
+        if not visible(text):
+            raise self.fail(f"<term> {text!r} shows no character (zero-width characters only)", term_els[0])
         acc = _TermAcc(lang=lang, text=text)
         for ch in children:
             if ch is not term_els[0]:

@@ -53,6 +53,7 @@ from lxml import etree
 from .. import __version__
 from ..errors import FormatError
 from ..model import TMUnit
+from ..normalize import visible
 from .base import (
     Format,
     LanguageTags,
@@ -332,7 +333,7 @@ class _Reader:
         out = []
         tuid = tu.get("tuid")
         for n, (t_lang, t_text, t_tuv, t_notes, t_props) in enumerate(targets, 1):
-            if not s_text.strip() or not t_text.strip():
+            if not (visible(s_text) and visible(t_text)):
                 self.empty.append(line_of(t_tuv) or 0)
                 continue
             if not (_lang_ok(s_lang, self.want_source) and _lang_ok(t_lang, self.want_target)):

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..errors import ConflictError, FormatError, NotFound, UsageError
 from ..heap import bulk
 from ..model import Concept, Term, TMUnit, concept_as_dict, same_content  # noqa: F401 (same_content re-exported)
+from ..normalize import visible
 from ..config import AUTHOR_MAX
 from .models import GEO_MAX, ID_MAX, ConceptRow, HistoryRow, RevisionRow, TermRow, TMUnitRow, utcnow
 
@@ -85,14 +86,19 @@ def _concept_from_row(row: ConceptRow, terms: Iterable[Term] | None = None) -> C
 
 
 def check_fits(concept: Concept) -> None:
-    """Refuse a concept id or term ``geo`` longer than every database holds.
+    """Refuse a term that shows no character, and a concept id or term ``geo`` longer than every database holds.
 
-    SQLite would store them and PostgreSQL refuse them: checked here, the same on both.
+    SQLite would store long ones and PostgreSQL refuse them: checked here, the same on
+    both. Each reader refuses an empty term with its line; a term of zero-width
+    characters only (pasted from a web page) is caught here.
     """
     if len(concept.id) > ID_MAX:
         raise FormatError(f"concept id {concept.id[:40]!r}… is {len(concept.id)} characters long; "
                           f"at most {ID_MAX}")
     for term in concept.terms:
+        if not visible(term.text):
+            raise FormatError(f"concept {concept.id!r}: its {term.lang} term {term.text!r} shows no character "
+                              "(spaces or zero-width characters only)")
         if term.geo is not None and len(term.geo) > GEO_MAX:
             raise FormatError(f"concept {concept.id!r}: the geographical usage of {term.text[:40]!r} is "
                               f"{len(term.geo)} characters long; at most {GEO_MAX}")
@@ -526,6 +532,8 @@ def iter_units(session: Session, *, batch: int = 5000) -> Iterator[TMUnit]:
 
 
 def _unit_row(u: TMUnit, key: str, author: str | None, now) -> dict:
+    if not (visible(u.source) and visible(u.target)):
+        raise FormatError(f"a translation unit shows no character on one side: {u.source[:40]!r} / {u.target[:40]!r}")
     if u.created_by is not None and len(u.created_by) > AUTHOR_MAX:
         raise FormatError(f"a translation unit's author ({u.created_by[:40]!r}…) is {len(u.created_by)} "
                           f"characters long; at most {AUTHOR_MAX}")
