@@ -265,6 +265,21 @@ def test_a_generated_form_with_other_accents_is_another_word():
     assert found(shipped(), "Llegó el capitan Luis Pérez.", "es") == [("capitan", "us-capt", ("accent",))]
 
 
+def test_abbreviations_inside_a_name_are_found_with_or_without_their_space():
+    # "Ejército de EE. UU." is listed; copy writes "EE.UU." as often ("EEUU" too).
+    text = "El Ejército de EE.UU. y la Guardia Nacional de EEUU; la Guardia Nacional de EE. UU. también."
+    ms = mentions(shipped(), text, "es")
+    assert [(m.text, m.concept, m.canonical) for m in ms] == [
+        ("Ejército de EE.UU.", "us-army", "Ejército de Estados Unidos"),
+        ("Guardia Nacional de EEUU", "us-national-guard", "Guardia Nacional de Estados Unidos"),
+        ("Guardia Nacional de EE. UU.", "us-national-guard", "Guardia Nacional de Estados Unidos"),
+    ]
+    # One listed form spaced two ways is one form: not "inconsistent" (the canonical form shows the spacing).
+    assert [m.flags for m in ms] == [(), (), ()]
+    (m,) = mentions(shipped(), "El Ejercito de EE.UU. llegó.", "es")
+    assert (m.concept, m.flags) == ("us-army", ("accent",))
+
+
 def test_the_mexican_secretariat_of_defense_by_its_short_name_is_not_its_secretary():
     ms = mentions(shipped(), "La Secretaría de la Defensa anunció que la secretaria de la Defensa viajará.", "es")
     assert [(m.text, m.concept, m.flags, m.canonical) for m in ms] == [

@@ -239,6 +239,15 @@ def test_match_class(index, query, concept, term, match_class):
         assert hit.score == SCORES[match_class]
 
 
+def test_abbreviations_inside_a_name_may_lose_their_space():
+    index = TermIndex.build([Concept("us-army", "institution", terms=(
+        T("en", "U.S. Army"), T("es", "Ejército de EE. UU.")))])
+    for query in ("Ejército de EE.UU.", "ejercito de EEUU"):
+        (hit,) = index.lookup(query, "es")
+        assert (hit.term.text, hit.match, hit.kind) == ("Ejército de EE. UU.", "variant", "tight")
+    assert index.lookup("Ejército de EE. UU.", "es")[0].match == "exact"
+
+
 def test_a_possessive_is_dropped_in_english_only(index):
     assert index.lookup("SEDENA's", "en")[0].match == "inflected"
     assert all(h.match == "fuzzy" for h in index.lookup("SEDENA's", "es"))

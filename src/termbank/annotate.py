@@ -25,7 +25,7 @@ import ahocorasick
 
 from .heap import Blob, bulk, release
 from .langs import base_language
-from .match import TermIndex
+from .match import LISTED_KINDS, SPACED_KINDS, TermIndex, tight_text
 from .model import Concept, Term
 from .morph import inflections
 from .normalize import fold_case, fold_with_offsets, normalize_space, strip_accents
@@ -316,10 +316,10 @@ class Annotator:
             if len(entries) == 1:
                 e = entries[0]
                 is_upper = e.case_key is not None and e.case_key[:1].isupper()
-                plural_s = e.kind in ("term", "joined") and (e.concept_id, e.term_index) in acronyms
+                plural_s = e.kind in LISTED_KINDS and (e.concept_id, e.term_index) in acronyms
             else:
                 is_upper = all(e.case_key is not None and e.case_key[:1].isupper() for e in entries)
-                plural_s = any(e.kind in ("term", "joined") and (e.concept_id, e.term_index) in acronyms
+                plural_s = any(e.kind in LISTED_KINDS and (e.concept_id, e.term_index) in acronyms
                                for e in entries)
             if is_upper:
                 upper.add(key)  # acronyms and abbreviations: never written starting in lowercase
@@ -550,21 +550,21 @@ class Annotator:
             concept = concepts[entry.concept_id]
             term = concept.terms[entry.term_index]
             tlang = term.base_lang
-            if plural_s and not (term.type == "acronym" and tlang == "en" and entry.kind in ("term", "joined")):
+            if plural_s and not (term.type == "acronym" and tlang == "en" and entry.kind in LISTED_KINDS):
                 continue
             if not entry.accepts_case(surface):
                 continue
             rule = term.match_rule
             # "capitalized": the capital marks the name (Marina, Defensa, Navy); a name has
             # no plural, so "Armadas", "Navies" at the start of a sentence are common nouns.
-            if rule == "capitalized" and (not surface[:1].isupper() or entry.kind not in ("term", "joined")):
+            if rule == "capitalized" and (not surface[:1].isupper() or entry.kind not in LISTED_KINDS):
                 continue
-            if rule == "title" and entry.kind not in ("term", "joined") \
+            if rule == "title" and entry.kind not in LISTED_KINDS \
                     and spelt != self._form_spelling(concept, entry.term_index, entry.kind):
                 # A rank or title word is also an ordinary word: a generated form with other
                 # accents is another word ("la Secretaría de Bienestar" is not "secretaria").
                 continue
-            if entry.kind not in ("term", "joined") \
+            if entry.kind not in LISTED_KINDS \
                     and _accented(surface) > _accented(self._form(concept, entry.term_index, entry.kind)):
                 # A generated form written with an accent it does not have is another word,
                 # whatever the rule: "la Secretaría de Seguridad Nacional" (a secretariat) is
@@ -598,7 +598,7 @@ class Annotator:
             extra, kind = 0, entry.kind
             if plural_s:
                 extra, kind = 1, "acronym-plural"
-            elif term.text.endswith(".") and entry.kind in ("term", "joined") and period:
+            elif term.text.endswith(".") and entry.kind in LISTED_KINDS and period:
                 extra = 1  # the abbreviation's own period: "U.S.", "Gral."
             out.append((concept, term, entry.term_index, kind, rule, score, extra))
         return tuple(out)
@@ -626,10 +626,12 @@ class Annotator:
             form = term.text
             if kind == "acronym-plural":
                 form = term.text + "s"
-            elif kind not in ("term", "joined"):
+            elif kind not in LISTED_KINDS:
                 form = dict((k, f) for f, k in inflections(term.text, term.base_lang)).get(kind, term.text)
             elif kind == "joined":
                 form = term.text.replace(" ", "")
+            elif kind == "tight":
+                form = tight_text(term.text) or term.text
             self._forms[key] = form
         return form
 
@@ -716,7 +718,7 @@ class Annotator:
             flags.extend(fixed)
             canonical = inflected
             if canonical_term is term and "accent" not in flags and term.status != "deprecated" \
-                    and c.kind != "joined":
+                    and c.kind not in SPACED_KINDS:
                 canonical = form  # "Tte.Cnel." is written "Tte. Cnel." as listed
             memo[mkey] = (tuple(flags), canonical, canonical_term, suggestion)
             drafts.append((c, surface, flags, canonical, canonical_term, suggestion))
@@ -801,7 +803,7 @@ class Annotator:
         return min(pool, key=lambda t: (rank.get(t.status, 2), t.lang.count("-")))
 
     def _inflect_like(self, term: Term, kind: str) -> str:
-        if kind in ("term", "joined"):
+        if kind in LISTED_KINDS:
             return term.text
         if kind == "acronym-plural":
             return term.text + "s" if term.type == "acronym" and term.base_lang == "en" else term.text

@@ -135,6 +135,29 @@ def _fold_all(texts: list[str], fold_one) -> list[str]:
     return [p.strip(" ") for p in parts]
 
 
+#: Kinds of index entries that stand for a term as listed, spaces apart: the term, the
+#: term without spaces ("joined") and the term without the spaces between its
+#: abbreviations ("tight"). The other kinds are generated forms (plural, feminine).
+LISTED_KINDS = frozenset({"term", "joined", "tight"})
+SPACED_KINDS = frozenset({"joined", "tight"})
+
+# A space after an abbreviation's period and before another abbreviation: "EE. UU.".
+_SPACE_IN_ABBREVIATIONS = re.compile(r"(?<=[^\W\d_]\.)\s+(?=[^\W\d_]+\.)")
+
+
+def tight_text(text: str) -> str | None:
+    """Return ``text`` without the spaces between its abbreviations, or None when it has none.
+
+    Inside a longer name the joined spelling (no space at all) is no help, yet the
+    abbreviations in it are written both ways: "Ejército de EE. UU." and "Ejército de EE.UU.".
+
+    >>> tight_text("Ejército de EE. UU."), tight_text("Gen. Guillot") is None, tight_text("EE.UU.") is None
+    ('Ejército de EE.UU.', True, True)
+    """
+    tight = _SPACE_IN_ABBREVIATIONS.sub("", text)
+    return tight if tight != text else None
+
+
 def joined_key(key: str, text: str, term_type: str = "fullForm") -> str | None:
     """Return ``key`` without spaces when a spelling without spaces is plausible, else None.
 
@@ -460,7 +483,8 @@ class _Postings:
 class KeyEntry(NamedTuple):
     """One term (or form of a term) behind a key.
 
-    ``kind`` is ``"term"``, ``"joined"`` (the term without spaces), ``"plural"``,
+    ``kind`` is ``"term"``, ``"joined"`` (the term without spaces), ``"tight"`` (without
+    the spaces between its abbreviations, see :func:`tight_text`), ``"plural"``,
     ``"feminine"`` or ``"feminine-plural"``. ``case_key`` is set for case-sensitive
     terms: the :func:`~termbank.normalize.fold_case` of the form, joined like the key.
     A named tuple rather than a dataclass: an index holds one per key and form, and
@@ -488,7 +512,7 @@ class KeyEntry(NamedTuple):
             return True
         got = fold_case(text)
         want = self.case_key
-        if joined or self.kind == "joined":
+        if joined or self.kind in SPACED_KINDS:
             got, want = got.replace(" ", ""), want.replace(" ", "")
         return got == want
 
@@ -531,7 +555,7 @@ class TermIndex:
 
     #: Version of the pickled form, for the cache (see cache.cached's ``layout``); marshal's
     #: format (see _Packed) may change with the Python version.
-    LAYOUT = (4, marshal.version, sys.version_info[:2])
+    LAYOUT = (5, marshal.version, sys.version_info[:2])
 
     def __init__(self) -> None:
         self.entries: dict[str, list[KeyEntry]] = {}
@@ -711,6 +735,10 @@ class TermIndex:
                     if joined:
                         put(joined, []).append(new(KeyEntry, (cid, i, "joined",
                                                               case_key.replace(" ", "") if case_key else None)))
+                    tight = tight_text(term.text) if "." in term.text else None
+                    tkey = fold(tight) if tight else None
+                    if tkey and tkey not in (key, joined):
+                        put(tkey, []).append(new(KeyEntry, (cid, i, "tight", fold_case(tight) if sens else None)))
                 for form, kind in fs or ():
                     fkey = next(form_keys)
                     fcase = next(form_case_keys) if sens else None
@@ -763,7 +791,9 @@ class TermIndex:
     def form(self, entry: KeyEntry) -> str:
         """Return the text an entry stands for: the term, or its plural or feminine form."""
         term = self.term(entry)
-        if entry.kind in ("term", "joined"):
+        if entry.kind == "tight":
+            return tight_text(term.text) or term.text
+        if entry.kind in LISTED_KINDS:
             return term.text
         for form, kind in inflections(term.text, term.base_lang, (entry.kind,)):
             if kind == entry.kind:
@@ -809,7 +839,7 @@ class TermIndex:
                         match = "variant"
                     else:
                         match = "folded"
-                elif entry.kind in ("term", "joined"):
+                elif entry.kind in LISTED_KINDS:
                     match = "variant"
                 else:
                     match = "inflected"
