@@ -54,9 +54,12 @@ def test_spanish_example_flags(filled_cli):
     doc, = _jsonl(filled_cli("annotate", "--format", "json", str(EXAMPLES / "border-conference.es.txt")).stdout)
     by_text = {m["text"]: m for m in doc["mentions"]}
     assert "accent" in by_text["Morales Angeles"]["flags"]
-    assert "inconsistent" in by_text["EE.UU."]["flags"]
+    assert "inconsistent" in by_text["EU"]["flags"]
     assert "inconsistent" not in by_text["EE. UU."]["flags"]
-    assert by_text["EE.UU."]["canonical"] == "EE. UU."
+    assert by_text["EU"]["canonical"] == "EE. UU."
+    # The country inside a listed name, spaced otherwise: one mention of the name.
+    army_north = by_text["Ejército Norte de EE.UU."]
+    assert (army_north["concept"], army_north["canonical"]) == ("us-arnorth", "Ejército Norte de Estados Unidos")
     lowered = [m["text"] for m in doc["mentions"]]
     for distractor in ("marina", "capitán", "defensa"):
         assert distractor not in lowered
