@@ -253,6 +253,13 @@ def test_counted_ranks_are_mentions_but_counted_titles_are_not():
     assert got == [("colonels", "us-col"), ("generals", "us-gen"), ("Mexico", "geo-mexico")]
 
 
+def test_counted_soldiers_and_sailors_are_not_the_lowest_rank():
+    got = found(shipped(), "Llegaron 1200 soldados, 300 marineros y dos mayores; luego el soldado Juan Pérez.", "es")
+    assert [(t, c) for t, c, _ in got] == [("mayores", "us-maj"), ("soldado", "us-pvt")]
+    got = found(shipped(), "Two airmen, 40 seamen and three privates arrived.", "en")
+    assert [(t, c) for t, c, _ in got] == [("privates", "us-pvt")]
+
+
 def test_a_generated_form_with_other_accents_is_another_word():
     # "secretaria" (feminine of the title secretario) is not "Secretaría" (secretariat) ...
     assert found(shipped(), "Lo coordina la Secretaría de Bienestar.", "es") == []

@@ -67,6 +67,12 @@ _COUNTED = re.compile(
     r"cinco|seis|siete|ocho|nueve|diez|varios|varias)[ \t\u00a0]+(?:[^\W\d_][\w'’-]*[ \t\u00a0]+)?$",
     re.IGNORECASE,
 )
+# Rank words whose plural is above all the ordinary noun for members of a force: counted,
+# they are not the rank ("1200 soldados" are soldiers, not privates).
+_GENERIC_PLURALS = frozenset({
+    "soldados", "soldadas", "marineros", "marineras", "aviadores", "aviadoras", "especialistas",
+    "airmen", "seamen", "specialists",
+})
 _SENTENCE_END = set('.!?¿¡:;"“”«»\n')
 # The automaton scans a copy of the folded text in which every character that cannot be
 # inside a word (str.isalnum() is False; \w is isalnum plus "_") is _GAP, for keys padded
@@ -685,9 +691,11 @@ class Annotator:
         # general public", "a major exercise", "la mayor parte", "el capitán del pesquero".
         if c.concept.id in titled and prev_word.lower() in determiners and _starts_clause(after, doc_lang):
             return True
-        # A rank counted: "60 generals", "dos mayores", "two Mexican colonels". A counted
-        # title is an ordinary noun: "two secretaries", "the two military chiefs".
-        if c.kind in ("plural", "feminine-plural") and c.concept.category == "rank" and _COUNTED.search(before):
+        # A rank counted: "60 generals", "dos mayores", "two Mexican colonels", but not
+        # "1200 soldados" (_GENERIC_PLURALS). A counted title is an ordinary noun: "two
+        # secretaries", "the two military chiefs".
+        if c.kind in ("plural", "feminine-plural") and c.concept.category == "rank" and _COUNTED.search(before) \
+                and strip_accents(surface.casefold()) not in _GENERIC_PLURALS:
             return True
         return False
 
