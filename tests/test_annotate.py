@@ -253,6 +253,13 @@ def test_counted_ranks_are_mentions_but_counted_titles_are_not():
     assert got == [("colonels", "us-col"), ("generals", "us-gen"), ("Mexico", "geo-mexico")]
 
 
+def test_navy_secretary_in_ap_order_is_the_us_office_and_the_mexican_one_says_so():
+    got = found(shipped(), "Navy Secretary John Phelan met Mexican Navy Secretary Adm. Raymundo Pedro Morales Ángeles.",
+                "en")
+    assert [(t, c) for t, c, _ in got][:2] == [("Navy Secretary", "title-us-sec-navy"),
+                                               ("Mexican Navy Secretary", "title-sec-navy-mx")]
+
+
 def test_counted_soldiers_and_sailors_are_not_the_lowest_rank():
     got = found(shipped(), "Llegaron 1200 soldados, 300 marineros y dos mayores; luego el soldado Juan Pérez.", "es")
     assert [(t, c) for t, c, _ in got] == [("mayores", "us-maj"), ("soldado", "us-pvt")]
