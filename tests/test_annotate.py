@@ -260,6 +260,17 @@ def test_navy_secretary_in_ap_order_is_the_us_office_and_the_mexican_one_says_so
                                                ("Mexican Navy Secretary", "title-sec-navy-mx")]
 
 
+def test_the_cartels_designated_in_2025_are_known_in_both_languages_and_both_spellings():
+    es = found(shipped(), "El cartel de Sinaloa, el cártel Jalisco Nueva Generación (CJNG) y el Tren de Aragua.", "es")
+    assert [(t, c, f) for t, c, f in es] == [
+        ("cartel de Sinaloa", "sec-sinaloa-cartel", ()),  # "cartel" is a spelling the RAE admits: no accent flag
+        ("cártel Jalisco Nueva Generación", "sec-cjng", ()), ("CJNG", "sec-cjng", ()),
+        ("Tren de Aragua", "sec-tren-de-aragua", ()),
+    ]
+    (m,) = mentions(shipped(), "The Gulf Cartel denied it.", "en")
+    assert (m.concept, m.suggestion) == ("sec-gulf-cartel", "cártel del Golfo")
+
+
 def test_counted_soldiers_and_sailors_are_not_the_lowest_rank():
     got = found(shipped(), "Llegaron 1200 soldados, 300 marineros y dos mayores; luego el soldado Juan Pérez.", "es")
     assert [(t, c) for t, c, _ in got] == [("mayores", "us-maj"), ("soldado", "us-pvt")]
