@@ -244,3 +244,13 @@ def test_a_term_broken_over_lines_or_spaced_by_markup_is_not_asked_to_change(fil
         assert hints == (["Tte. Cnel."] if path is plain else []), shown
         report = filled_cli("annotate", str(path), "--format", "html", "-q").stdout
         assert report.count("use: ") == len(hints)
+
+
+def test_a_capital_that_opens_a_sentence_is_not_asked_to_change(filled_cli, tmp_path):
+    path = tmp_path / "caps.es.txt"
+    path.write_text("Teniente coronel Luis Ruiz llegó.\nGeneral Ana Gil habló. Lo dijo el General Pérez.\n",
+                    encoding="utf-8")
+    shown = filled_cli("annotate", str(path), "--format", "text", "-q").stdout
+    assert re.findall(r"use ([^;⟧]+)", shown) == ["general"], shown  # only the capital inside a sentence
+    report = filled_cli("annotate", str(path), "--format", "html", "-q").stdout
+    assert report.count("use: ") == 1

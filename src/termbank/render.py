@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -35,24 +36,39 @@ def summary_line(doc: Document) -> str:
     return f"{doc.file} [{doc.lang}]: {s['mentions']} mentions of {s['concepts']} concepts, {flags}"
 
 
-def _change(m: Mention) -> str | None:
+# What may come right before a sentence (or a heading, a quotation) opens: its first
+# word is capitalized whatever the termbase lists.
+_OPENS = re.compile(r"(?:^|[.!?¡¿:;\n\"“«—(]\s*|\n\s*)$")
+
+
+def _change(m: Mention, before: str = "") -> str | None:
     """Return the form to write instead of the mention's text, or None when it is written so.
 
     Only what a reader sees counts: a line break, a no-break space, a soft hyphen or an
-    HTML character reference is no change to ask for ("Tte.&nbsp;Cnel." is "Tte. Cnel.").
+    HTML character reference is no change to ask for ("Tte.&nbsp;Cnel." is "Tte. Cnel."),
+    nor is the capital of a word that opens a sentence (``before`` is the text up to the
+    mention).
 
     >>> m = Mention(0, 17, "teniente\\ncoronel", "c", "rank", "teniente coronel", "")
     >>> _change(m) is None, _change(Mention(0, 6, "Tte Cnel", "c", "rank", "Tte. Cnel.", ""))
     (True, 'Tte. Cnel.')
+    >>> m = Mention(0, 7, "General", "c", "rank", "general", "")
+    >>> _change(m, "Llegó. ") is None, _change(m, "Habló el ")
+    (True, 'general')
     """
-    if not m.canonical or m.canonical == normalize_space(html.unescape(m.text).replace("\u00ad", "")):
+    if not m.canonical:
+        return None
+    seen = normalize_space(html.unescape(m.text).replace("\u00ad", ""))
+    if m.canonical == seen:
+        return None
+    if seen[:1].isupper() and seen[:1].lower() + seen[1:] == m.canonical and _OPENS.search(before):
         return None
     return m.canonical
 
 
-def _inline(m: Mention) -> str:
+def _inline(m: Mention, before: str = "") -> str:
     parts = []
-    if _change(m):
+    if _change(m, before):
         parts.append(f"use {m.canonical}")
     if m.suggestion:
         parts.append(f"→ {m.suggestion}")
@@ -68,7 +84,8 @@ def render_text(doc: Document, *, colour: bool = False) -> str:
     for m in doc.mentions:
         out.append(doc.text[last:m.start])
         style = a["flag"] if m.flags else a["term"]
-        out.append(f"{style}{m.text}{a['reset']}{a['hint']}⟦{_inline(m)}⟧{a['reset']}")
+        hint = _inline(m, doc.text[max(0, m.start - 8):m.start])
+        out.append(f"{style}{m.text}{a['reset']}{a['hint']}⟦{hint}⟧{a['reset']}")
         last = m.end
     out.append(doc.text[last:])
     body = "".join(out)
@@ -134,11 +151,11 @@ td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#
 """
 
 
-def _mark(m: Mention) -> str:
+def _mark(m: Mention, before: str = "") -> str:
     colour = _CATEGORY_COLOURS.get(m.category, "#555")
     cls = "term flagged" if m.flags else "term"
     tip = [f"<b>{html.escape(m.concept)}</b> ({html.escape(m.category)})"]
-    if _change(m):
+    if _change(m, before):
         tip.append(f"use: {html.escape(m.canonical)}")
     if m.suggestion:
         tip.append(f"translation: {html.escape(m.suggestion)}")
@@ -170,7 +187,7 @@ def render_html(docs: Iterable[Document], *, title: str = "termbank annotation r
         body, last = [], 0
         for m in doc.mentions:
             body.append(html.escape(doc.text[last:m.start]))
-            body.append(_mark(m))
+            body.append(_mark(m, doc.text[max(0, m.start - 8):m.start]))
             last = m.end
         body.append(html.escape(doc.text[last:]))
         parts.append('<div class="article">' + "".join(body) + "</div>")
