@@ -34,6 +34,7 @@ def test_acronyms_names_and_people_are_proposed():
     found = {(c.kind, c.text): c for c in extract_candidates(annot, docs)}
     assert found[("acronym", "CMSI")].full_form == "Caribbean Maritime Security Initiative"
     assert found[("acronym", "UBC")].full_form == "Unidad de Búsqueda Costera"
+    assert found[("acronym", "CMSI")].count == 1 and found[("acronym", "UBC")].count == 1
     assert found[("name", "Regional Fisheries Watch")].count == 2
     assert ("person", "Laura Osorio") in found and ("person", "Pedro Ibáñez") in found
     assert ("person", "Raúl Benítez Ortega") in found
@@ -72,3 +73,11 @@ def test_extract_cli_output_imports(filled_cli, tmp_path):
     assert report["concepts"]["added"] >= 3
     shown = json.loads(filled_cli("show", "cand-caribbean-maritime-security-initiative", "--json").stdout)
     assert [t["text"] for t in shown["terms"]] == ["Caribbean Maritime Security Initiative", "CMSI"]
+
+
+def test_an_acronym_is_counted_wherever_it_is_written():
+    annot = _annotator()
+    text = ("La Agencia Federal de Investigación Criminal (AFIC) llegó. La AFIC coordinó el operativo y la "
+            "AFIC lo cerró; la AFICION no cuenta. La Agencia Federal de Investigación Criminal (AFIC) volvió.")
+    (cand,) = extract_candidates(annot, [annot.annotate(text, file="d.txt")])
+    assert (cand.text, cand.count, cand.full_form) == ("AFIC", 4, "Agencia Federal de Investigación Criminal")

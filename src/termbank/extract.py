@@ -99,12 +99,12 @@ def extract_candidates(annotator: Annotator, docs: Iterable[Document], *, min_co
     """Return candidates found in annotated documents and not yet in the termbase, most frequent first."""
     found: dict[tuple[str, str], Candidate] = {}
 
-    def offer(text: str, kind: str, lang: str, file: str, ctx: str, **extra) -> None:
+    def offer(text: str, kind: str, lang: str, file: str, ctx: str, times: int = 1, **extra) -> None:
         key = (kind, text)
         cand = found.get(key)
         if cand is None:
             cand = found[key] = Candidate(text, kind, lang, 0, ctx, **extra)
-        cand.count += 1
+        cand.count += times
         cand.files.add(file)
 
     for doc in docs:
@@ -114,8 +114,11 @@ def extract_candidates(annotator: Annotator, docs: Iterable[Document], *, min_co
         def is_covered(a: int, b: int) -> bool:
             return any(s <= a and b <= e for s, e in covered)
 
+        defined: set[str] = set()
         for m in _ACRONYM.finditer(text):
             acr = m.group(1)
+            if acr in defined:
+                continue
             words = text[max(0, m.start() - 200):m.start()].split()[-(len(acr) + 4):]
             n = _initials_match([w.strip(",;:") for w in words], acr)
             if n is None:
@@ -123,8 +126,11 @@ def extract_candidates(annotator: Annotator, docs: Iterable[Document], *, min_co
             full = " ".join(words[-n:]).strip(",;:")
             if _known(annotator, acr, lang) and _known(annotator, full, lang):
                 continue
-            offer(acr, "acronym", lang, doc.file, _context(text, m.start() - len(full), m.end()), full_form=full,
-                  category="acronym")
+            # Counted wherever it is written in the document, not only where it is defined.
+            defined.add(acr)
+            uses = len(re.findall(rf"(?<!\w){re.escape(acr)}(?!\w)", text))
+            offer(acr, "acronym", lang, doc.file, _context(text, m.start() - len(full), m.end()), times=uses,
+                  full_form=full, category="acronym")
         for m in _CAP_SEQ.finditer(text):
             words = m.group().split()
             while words and words[0] in _SKIP_FIRST:
