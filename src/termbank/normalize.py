@@ -286,6 +286,9 @@ def visible(text: str) -> bool:
     >>> visible(" Tte. "), visible("\u200b\ufeff\u00ad \u2060"), visible("")
     (True, False, False)
     """
+    first = text[:1]
+    if first.isprintable() and first.strip():
+        return True  # nearly every text: its first character shows (printable excludes C* and Z*)
     return any(not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE for ch in text)
 
 
