@@ -339,7 +339,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
         unrelated.clear()
         merge_report.clear()
         counts.update(dict.fromkeys(counts, 0))
-        by_term = ByTerm(session) if merge_by_term and not tm else None
+        by_term = ByTerm(session) if merge_by_term else None
         concepts = by_term.route(streamed) if by_term else streamed
         if tm:
             store_units(session, streamed)
@@ -351,6 +351,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
             counts.update(repo.upsert_concepts(session, concepts, who, action="import", unrelated=unrelated))
         if by_term:
             for c in by_term.merged_concepts():
+                repo.check_fits(c)  # the terms merged in, checked in a dry run too
                 changed = repo.upsert_outcome(repo.get_concept(session, c.id), c) == "updated"
                 if changed and not dry_run:
                     repo.save_concept(session, c, who, action="import")

@@ -56,7 +56,6 @@ from dataclasses import fields, replace
 from datetime import datetime
 
 from ..errors import FormatError, UsageError
-from ..normalize import visible
 from ..model import (
     CATEGORIES,
     TERM_CHOICES,
@@ -65,6 +64,7 @@ from ..model import (
     term_value_problem,
 )
 from ..langs import normalize_tag
+from ..normalize import visible
 from .base import (
     HEAD_SIZE,
     Format,

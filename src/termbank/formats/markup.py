@@ -22,7 +22,6 @@ from dataclasses import fields
 from datetime import datetime
 
 from ..errors import FormatError
-from ..normalize import visible
 from ..model import (
     CATEGORIES,
     TERM_CHOICES,
@@ -31,6 +30,7 @@ from ..model import (
     Term,
     term_value_problem,
 )
+from ..normalize import visible
 from .base import Format, LanguageTags, ReadResult, count, decode_text, require_languages, scan_text
 
 __all__ = ["MarkdownFormat", "HtmlFormat", "JsonFormat", "sort_key"]

@@ -59,7 +59,6 @@ from lxml import etree
 
 from .. import __version__
 from ..errors import FormatError
-from ..normalize import visible
 from ..model import (
     CATEGORIES,
     GENDERS,
@@ -70,6 +69,7 @@ from ..model import (
     Concept,
     Term,
 )
+from ..normalize import visible
 from .base import (
     Format,
     LanguageTags,

@@ -21,11 +21,11 @@ from sqlalchemy import String, case, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..config import AUTHOR_MAX
 from ..errors import ConflictError, FormatError, NotFound, UsageError
 from ..heap import bulk
 from ..model import Concept, Term, TMUnit, concept_as_dict, same_content  # noqa: F401 (same_content re-exported)
 from ..normalize import visible
-from ..config import AUTHOR_MAX
 from .models import GEO_MAX, ID_MAX, ConceptRow, HistoryRow, RevisionRow, TermRow, TMUnitRow, utcnow
 
 __all__ = [
