@@ -30,7 +30,7 @@ from .model import Concept, Term
 from .morph import inflections
 from .normalize import fold_case, fold_with_offsets, normalize_space, strip_accents
 
-__all__ = ["Mention", "Document", "Annotator", "detect_language", "FLAGS"]
+__all__ = ["Mention", "Document", "Annotator", "detect_language", "as_read", "FLAGS"]
 
 #: Flags a mention can carry.
 FLAGS = ("accent", "deprecated", "inconsistent", "untranslated")
@@ -113,9 +113,20 @@ def _spelling(text: str) -> str:
     >>> _spelling("Me\\u0301xico") == _spelling("MÉXICO"), _spelling("secretario de la\\r\\nDefensa")
     (True, 'secretario de la defensa')
     """
+    return as_read(text).casefold()
+
+
+def as_read(text: str) -> str:
+    """Return ``text`` as a reader sees it: NFC, whitespace runs as one space, no soft hyphen.
+
+    A soft hyphen is invisible; mask_html pads decoded character references with it.
+
+    >>> as_read("Secre\\u00adtaría de\\nMarina ")
+    'Secretaría de Marina'
+    """
     if "\u00ad" in text:
-        text = text.replace("\u00ad", "")  # a soft hyphen: invisible; mask_html pads decoded entities with it
-    return normalize_space(text).casefold()
+        text = text.replace("\u00ad", "")
+    return normalize_space(text)
 
 
 def _starts_clause(after: str, lang: str) -> bool:

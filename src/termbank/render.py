@@ -13,8 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from .annotate import Document, Mention
-from .normalize import normalize_space
+from .annotate import Document, Mention, as_read
 
 __all__ = ["render_text", "render_markdown", "render_csv", "render_html", "summary_line", "CSV_FIELDS"]
 
@@ -58,7 +57,7 @@ def _change(m: Mention, before: str = "") -> str | None:
     """
     if not m.canonical:
         return None
-    seen = normalize_space(html.unescape(m.text).replace("\u00ad", ""))
+    seen = as_read(html.unescape(m.text))
     if m.canonical == seen:
         return None
     if seen[:1].isupper() and seen[:1].lower() + seen[1:] == m.canonical and _OPENS.search(before):

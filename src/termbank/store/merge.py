@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..model import Concept, Term, replace
 from .models import ConceptRow, TermRow
-from .repo import get_concept
+from .repo import get_concept, text_key
 
 __all__ = ["ByTerm"]
 
@@ -41,7 +41,7 @@ SHOWN = 10
 
 
 def _key(lang: str, text: str) -> tuple[str, str]:
-    return lang.split("-", 1)[0].lower(), unicodedata.normalize("NFC", text).casefold()
+    return lang.split("-", 1)[0].lower(), text_key(text)
 
 
 def _listing(items: list[str]) -> str:

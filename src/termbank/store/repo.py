@@ -397,10 +397,15 @@ def upsert_outcome(stored: Concept | None, concept: Concept, unrelated: list[str
     return "updated"
 
 
+def text_key(text: str) -> str:
+    """Return what two terms' texts are compared by: NFC, case-folded ("the same text, whatever the case")."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
 def shares_a_term(a: Concept, b: Concept) -> bool:
     """True when the two concepts have a term in common (same text, whatever the case)."""
-    texts = {unicodedata.normalize("NFC", t.text).casefold() for t in a.terms}
-    return any(unicodedata.normalize("NFC", t.text).casefold() in texts for t in b.terms)
+    texts = {text_key(t.text) for t in a.terms}
+    return any(text_key(t.text) in texts for t in b.terms)
 
 
 def upsert_concepts(session: Session, concepts: Iterable[Concept], author: str, *,
