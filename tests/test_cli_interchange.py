@@ -461,6 +461,8 @@ def test_what_one_database_would_refuse_is_refused_on_both(filled_cli, tmp_path,
     assert snapshot(filled_cli.url) == before
     if raw_before is not None:
         assert sqlite_bytes(filled_cli.url) == raw_before
+    long_id = filled_cli("add", "--id", "c" * 201, "--en", "hovercraft", "--es", "aerodeslizador")
+    assert long_id.exit_code == 2 and "is 201 characters long; at most 200" in long_id.stderr
     long_author = filled_cli("--author", "a" * 201, "add", "--en", "hovercraft", "--es", "aerodeslizador")
     assert long_author.exit_code == 2 and "--author is 201 characters long" in long_author.stderr
     assert snapshot(filled_cli.url) == before

@@ -135,3 +135,19 @@ def test_merge_by_term_is_for_terms_not_memories(filled_cli):
     result = filled_cli("import", INTEROP / "tmx" / "real" / "tico19-all.en-es-419.tmx", "--merge-by-term")
     assert result.exit_code == 2 and "--merge-by-term" in result.stderr
     assert filled_cli("stats", "--json").stdout == before
+
+
+def test_a_concept_the_same_file_replaces_is_merged_into_as_the_file_left_it(filled_cli, tmp_path):
+    # The file replaces sec-uav by its id and, in another row, brings a new concept naming it.
+    path = tmp_path / "both.csv"
+    path.write_text("id,category,definition,term:en,term:es\n"
+                    "sec-uav,other,Replaced by the file.,unmanned aerial vehicle,vehículo aéreo no tripulado\n"
+                    'new-drone,other,,drone,"dron\naeronave pilotada a distancia"\n', encoding="utf-8")
+    report = _imported(filled_cli("import", path, "--merge-by-term", "--json"))
+    assert report["concepts"] == {"added": 0, "updated": 1, "unchanged": 0, "merged": 1}
+    uav = _concept(filled_cli, "sec-uav")
+    assert uav["definition"] == "Replaced by the file."
+    # Routed by the terms sec-uav had when the file was read; merged into what the file stored.
+    assert [t["text"] for t in uav["terms"]] == ["unmanned aerial vehicle", "vehículo aéreo no tripulado",
+                                                "drone", "dron", "aeronave pilotada a distancia"]
+    assert _concept(filled_cli, "new-drone") is None

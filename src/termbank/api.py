@@ -486,12 +486,15 @@ def add(store: Store, terms: list[Term], *, concept_id: str | None = None, categ
         source: str | None = None, author: str | None = None, explicit_status: set[int] = frozenset()) -> Concept:
     """Add a new concept with its terms and return it as stored."""
     from .store import repo
+    from .store.models import ID_MAX
 
     _check_category(category)
     if not terms:
         raise UsageError("a concept needs at least one term (--en, --es or --term)")
     if concept_id is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", concept_id):
         raise UsageError(f"concept id {concept_id!r}: use letters, digits, '-', '_' or '.', starting with a letter")
+    if concept_id is not None and len(concept_id) > ID_MAX:
+        raise UsageError(f"concept id {concept_id[:40]!r}… is {len(concept_id)} characters long; at most {ID_MAX}")
     who = current_author(author)
 
     def work(session):

@@ -35,9 +35,9 @@ def summary_line(doc: Document) -> str:
     return f"{doc.file} [{doc.lang}]: {s['mentions']} mentions of {s['concepts']} concepts, {flags}"
 
 
-# What may come right before a sentence (or a heading, a quotation) opens: its first
-# word is capitalized whatever the termbase lists.
-_OPENS = re.compile(r"(?:^|[.!?¡¿:;\n\"“«—(]\s*|\n\s*)$")
+# What may come right before a sentence (or a heading, a quotation, an HTML element, a
+# Markdown heading) opens: its first word is capitalized whatever the termbase lists.
+_OPENS = re.compile(r"(?:^|[.!?¡¿:;…\n\"“«—(>#]\s*|\n\s*)$")
 
 
 def _change(m: Mention, before: str = "") -> str | None:
@@ -52,8 +52,8 @@ def _change(m: Mention, before: str = "") -> str | None:
     >>> _change(m) is None, _change(Mention(0, 6, "Tte Cnel", "c", "rank", "Tte. Cnel.", ""))
     (True, 'Tte. Cnel.')
     >>> m = Mention(0, 7, "General", "c", "rank", "general", "")
-    >>> _change(m, "Llegó. ") is None, _change(m, "Habló el ")
-    (True, 'general')
+    >>> _change(m, "Llegó. ") is None, _change(m, "<h1>") is None, _change(m, "Habló el ")
+    (True, True, 'general')
     """
     if not m.canonical:
         return None

@@ -119,7 +119,7 @@ def test_sqlite_folder_not_writable(tmp_path):
 
 def test_a_termbase_in_a_read_only_folder_is_read_and_never_written(tmp_path):
     """A WAL database needs a -shm file beside it: a read-only folder is read as it is."""
-    folder = tmp_path / "published termbase"
+    folder = tmp_path / "published termbase #2"  # spaced, and a "#" that a URI would end the path at
     folder.mkdir()
     url = f"sqlite:///{folder}/termbank.db"
     # In a child process, so that no connection of this one keeps a -wal file open.
@@ -141,6 +141,7 @@ def test_a_termbase_in_a_read_only_folder_is_read_and_never_written(tmp_path):
         refused = _as_a_user(["--db", url, "add", "--en", "drone", "--es", "dron"])
         assert refused.returncode == 4 and "readonly database" in _one_line(refused)
         assert sorted(p.name for p in folder.iterdir()) == ["termbank.db"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder.name, article.name])
     finally:
         folder.chmod(0o755)
     assert (folder / "termbank.db").read_bytes() == before

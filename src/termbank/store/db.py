@@ -186,10 +186,20 @@ class Store:
             return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
         snapshot = None if immediate else self.read_only_snapshot()
         if snapshot is not None:
-            url = f"sqlite:///{snapshot}&uri=true"
-        engine = create_engine(
-            url, echo=echo, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
-        )
+            import sqlite3
+
+            from sqlalchemy.pool import QueuePool
+
+            # The URI goes to sqlite3 as it is: inside a SQLAlchemy URL its %-escapes would
+            # be decoded once more ("#" in a folder name would end the path). QueuePool and
+            # check_same_thread as SQLAlchemy chooses for a file ("sqlite://" alone is memory).
+            engine = create_engine("sqlite://", echo=echo, hide_parameters=True, poolclass=QueuePool,
+                                   creator=lambda: sqlite3.connect(snapshot, uri=True, check_same_thread=False,
+                                                                   timeout=BUSY_TIMEOUT_MS / 1000))
+        else:
+            engine = create_engine(
+                url, echo=echo, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+            )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test

@@ -13,8 +13,9 @@ Added as it is, and reported, is a concept that:
 
 * shares terms in one language only ("US" -> "nosotros" beside the United States): a
   conflicting translation, for the translator to settle;
-* names several stored concepts as much (its English term is one concept's, its
-  Spanish term another's).
+* shares terms in two languages with several stored concepts as much. (One whose
+  English term is one concept's and Spanish term another's shares one language with
+  each: a conflict, as above.)
 
 Terms are the same when they have the same language (whatever the locale) and the same
 text whatever the case (Unicode NFC, case-folded); an acronym or abbreviation, imported
@@ -63,7 +64,8 @@ class ByTerm:
             if sensitive is None:
                 sensitive = type_ in ("acronym", "abbreviation")
             self.terms[_key(lang, text)].append((cid, unicodedata.normalize("NFC", text), bool(sensitive)))
-        self.merged: dict[str, Concept] = {}  # stored id -> the stored concept with what was merged in
+        # stored id -> the imported concepts to merge into it, merged once the file is stored
+        self.pending: dict[str, list[Concept]] = defaultdict(list)
         self.sources: dict[str, list[str]] = defaultdict(list)  # stored id -> imported ids merged into it
         self.added: dict[str, list[Term]] = defaultdict(list)  # stored id -> the terms it gains
         self.ambiguous: list[tuple[str, list[str]]] = []  # imported id, the stored ones it names as much
@@ -82,7 +84,8 @@ class ByTerm:
             most = max(map(len, same.values()), default=0)
             best = [cid for cid, keys in same.items() if len(keys) == most]
             if len(best) == 1:
-                self._merge(best[0], concept)
+                self.pending[best[0]].append(concept)
+                self.sources[best[0]].append(concept.id)
                 continue
             if best:
                 self.ambiguous.append((concept.id, best))
@@ -100,8 +103,23 @@ class ByTerm:
                     found[cid].add(key)
         return found
 
-    def _merge(self, cid: str, concept: Concept) -> None:
-        target = self.merged.get(cid) or get_concept(self.session, cid)
+    def merged_concepts(self) -> list[Concept]:
+        """Return the stored concepts with what was merged into them, in the order first merged.
+
+        Called once the concepts :meth:`route` passed on are stored: a concept the same
+        file replaced by its id is merged into as the file left it.
+        """
+        out = []
+        for cid, concepts in self.pending.items():
+            target = get_concept(self.session, cid)
+            if target is None:  # removed meanwhile: nothing to merge into (the file cannot remove)
+                continue
+            for concept in concepts:
+                target = self._merge(target, concept)
+            out.append(target)
+        return out
+
+    def _merge(self, target: Concept, concept: Concept) -> Concept:
         have = {_key(t.lang, t.text) for t in target.terms}
         preferred = {t.base_lang for t in target.terms if t.status == "preferred"}
         added: list[Term] = []
@@ -113,20 +131,15 @@ class ByTerm:
                 term = replace(term, status="admitted")
             have.add(key)
             added.append(term)
-        self.merged[cid] = replace(
+        self.added[target.id].extend(added)
+        return replace(
             target, terms=target.terms + tuple(added),
             definition=target.definition or concept.definition, note=target.note or concept.note,
             source=target.source or concept.source,
         )
-        self.sources[cid].append(concept.id)
-        self.added[cid].extend(added)
-
-    def merged_concepts(self) -> list[Concept]:
-        """Return the stored concepts with what was merged into them, in the order first merged."""
-        return list(self.merged.values())
 
     def report(self, count: Callable[[int, str], str]) -> list[str]:
-        """Return the report lines: merges, terms added, concepts added as new and why."""
+        """Return the report lines: merges, terms added (after :meth:`merged_concepts`), concepts added as new and why."""
         lines = []
         if self.sources:
             n = sum(map(len, self.sources.values()))
