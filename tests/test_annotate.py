@@ -271,6 +271,11 @@ def test_the_cartels_designated_in_2025_are_known_in_both_languages_and_both_spe
     assert (m.concept, m.suggestion) == ("sec-gulf-cartel", "cártel del Golfo")
 
 
+def test_the_abbreviation_of_fuerzas_armadas_is_found_spaced_or_not():
+    got = found(shipped(), "Las FF.AA. y las FF. AA. mexicanas; ff aa no.", "es")
+    assert [(t, c) for t, c, _ in got] == [("FF.AA.", "sec-armed-forces"), ("FF. AA.", "sec-armed-forces")]
+
+
 def test_counted_soldiers_and_sailors_are_not_the_lowest_rank():
     got = found(shipped(), "Llegaron 1200 soldados, 300 marineros y dos mayores; luego el soldado Juan Pérez.", "es")
     assert [(t, c) for t, c, _ in got] == [("mayores", "us-maj"), ("soldado", "us-pvt")]
