@@ -498,3 +498,23 @@ def test_a_glossary_cell_of_zero_width_characters_is_an_empty_cell(cli, tmp_path
         '<tuv xml:lang="es"><seg>\u200b\u00ad</seg></tuv></tu></body>').encode()))
     report = json.loads(cli("import", str(memory), "--json").stdout)
     assert report["units"] == {"added": 1, "merged": 0} and report["skipped"] == 1
+
+
+def test_a_long_id_a_sqlite_file_took_before_the_limit_stays_editable(tmp_path, cli_at):
+    import sqlite3
+
+    path = tmp_path / "older.db"
+    run = cli_at(f"sqlite:///{path}")
+    assert run("init", "--empty").exit_code == 0
+    long_id = "c" * 250
+    with sqlite3.connect(path) as conn:  # as a termbank without the limit stored it
+        conn.execute("INSERT INTO concept (id, category, version, created_at, updated_at) "
+                     "VALUES (?, 'other', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')", (long_id,))
+        conn.execute("INSERT INTO term (concept_id, position, lang, text, type, status) "
+                     "VALUES (?, 0, 'en', 'hovercraft', 'fullForm', 'preferred')", (long_id,))
+    assert run("edit", long_id, "--note", "kept").exit_code == 0
+    exported = tmp_path / "older.json"
+    assert run("export", "--format", "json", "-o", str(exported)).exit_code == 0
+    again = run("import", str(exported), "--json", "--min-languages", "1")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["concepts"]["unchanged"] == 1

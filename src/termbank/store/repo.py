@@ -85,14 +85,15 @@ def _concept_from_row(row: ConceptRow, terms: Iterable[Term] | None = None) -> C
     )
 
 
-def check_fits(concept: Concept) -> None:
+def check_fits(concept: Concept, *, stored: bool = False) -> None:
     """Refuse a term that shows no character, and a concept id or term ``geo`` longer than every database holds.
 
     SQLite would store long ones and PostgreSQL refuse them: checked here, the same on
     both. Each reader refuses an empty term with its line; a term of zero-width
-    characters only (pasted from a web page) is caught here.
+    characters only (pasted from a web page) is caught here. A ``stored`` concept's id is
+    not checked: one a SQLite file took before the limit stays editable.
     """
-    if len(concept.id) > ID_MAX:
+    if not stored and len(concept.id) > ID_MAX:
         raise FormatError(f"concept id {concept.id[:40]!r}… is {len(concept.id)} characters long; "
                           f"at most {ID_MAX}")
     for term in concept.terms:
@@ -321,7 +322,7 @@ def save_concept(session: Session, concept: Concept, author: str, *, expected_ve
     ``expected_version`` is the version the editor started from; when another person
     saved in between, :class:`ConflictError` names them instead of overwriting.
     """
-    check_fits(concept)
+    check_fits(concept, stored=True)
     row = session.get(ConceptRow, concept.id)
     if row is None:
         raise NotFound(f"no concept with id {concept.id!r}")
@@ -431,12 +432,13 @@ def _upsert_batch(session: Session, concepts: list[Concept], author: str, action
                   counts: dict[str, int], unrelated: list[str] | None) -> None:
     seen: dict[str, int] = defaultdict(int)
     for c in concepts:
-        check_fits(c)
         seen[c.id] += 1
     ids = list(seen)
     known: set[str] = set()
     for i in range(0, len(ids), 500):
         known.update(session.scalars(select(ConceptRow.id).where(ConceptRow.id.in_(ids[i:i + 500]))))
+    for c in concepts:
+        check_fits(c, stored=c.id in known)
     fresh = [c for c in concepts if c.id not in known and seen[c.id] == 1]
     for i in range(0, len(fresh), 1000):
         rows = fresh[i:i + 1000]
