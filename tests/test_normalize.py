@@ -263,3 +263,13 @@ def test_cased_text_in_latin1_and_beyond(text):
     f = fold_with_offsets(text, cased=True)
     assert f.text == fold_with_offsets(text).text
     assert f.text.strip() == normalize.fold(text)
+
+
+@pytest.mark.parametrize("text, shows", [
+    ("Tte. Gral.", True), ("Ángeles", True), ("中国", True), ("e\u0301", True), ("  x ", True),
+    ("", False), ("   ", False), ("\u200b\u200d\ufeff", False), ("\u00ad", False), ("\x07\x1b", False),
+    ("\u3164", False), ("\u115f\u1160", False), ("\uffa0", False), ("\u2800", False),
+    ("\u0301\u0308", False), ("\u2060 \u00a0\u202f", False),
+])
+def test_visible_is_true_when_a_character_shows(text, shows):
+    assert normalize.visible(text) is shows

@@ -276,20 +276,24 @@ def strip_accents(text: str) -> str:
 
 
 # Characters that show nothing: controls, format characters (zero-width spaces and
-# joiners, direction marks, the byte-order mark, the soft hyphen) and separators.
-_INVISIBLE = frozenset(("Cc", "Cf", "Zs", "Zl", "Zp"))
+# joiners, direction marks, the byte-order mark, the soft hyphen), separators, and
+# combining marks with no letter to sit on; and letters and symbols drawn blank (the
+# Hangul fillers, the blank Braille pattern).
+_INVISIBLE = frozenset(("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"))
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def visible(text: str) -> bool:
     """Return True when ``text`` shows at least one character (not only spaces or zero-width ones).
 
-    >>> visible(" Tte. "), visible("\u200b\ufeff\u00ad \u2060"), visible("")
-    (True, False, False)
+    >>> visible(" Tte. "), visible("\u200b\ufeff\u00ad \u2060"), visible(""), visible("\u3164\u0301")
+    (True, False, False, False)
     """
     first = text[:1]
-    if first.isprintable() and first.strip():
-        return True  # nearly every text: its first character shows (printable excludes C* and Z*)
-    return any(not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE for ch in text)
+    if first and first.isascii() and first.isprintable() and first != " ":
+        return True  # nearly every text: its first character shows
+    return any(not ch.isspace() and ch not in _BLANK_GLYPHS and unicodedata.category(ch) not in _INVISIBLE
+               for ch in text)
 
 
 def normalize_space(text: str) -> str:
