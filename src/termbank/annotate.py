@@ -561,6 +561,7 @@ class Annotator:
         """
         out = []
         spelt = _spelling(surface)
+        accents = _accented(surface)
         entries = self.index.entries
         concepts = self.index.concepts
         for entry in entries[key]:
@@ -582,7 +583,7 @@ class Annotator:
                 # accents is another word ("la Secretaría de Bienestar" is not "secretaria").
                 continue
             if entry.kind not in LISTED_KINDS \
-                    and _accented(surface) > _accented(self._form(concept, entry.term_index, entry.kind)):
+                    and accents > _accented(self._form(concept, entry.term_index, entry.kind)):
                 # A generated form written with an accent it does not have is another word,
                 # whatever the rule: "la Secretaría de Seguridad Nacional" (a secretariat) is
                 # not "la secretaria de Seguridad Nacional" (the woman at its head).
@@ -593,7 +594,7 @@ class Annotator:
                 if not entry._replace(case_key=fold_case(form)).accepts_case(surface):
                     continue
             if " " not in term.text and term.text[:1].islower() and entry.kind == "term" \
-                    and _accented(surface) > _accented(term.text):
+                    and accents > _accented(term.text):
                 # A one-word common noun written with an accent it does not have is another
                 # word, not a misspelling: "decomisó" (verb) is not "decomiso" (noun).
                 continue

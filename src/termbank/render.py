@@ -40,19 +40,18 @@ def summary_line(doc: Document) -> str:
 _OPENS = re.compile(r"(?:^|[.!?¡¿:;…\n\"“«—(>#]\s*|\n\s*)$")
 
 
-def _change(m: Mention, before: str = "") -> str | None:
+def _change(m: Mention, text: str = "") -> str | None:
     """Return the form to write instead of the mention's text, or None when it is written so.
 
     Only what a reader sees counts: a line break, a no-break space, a soft hyphen or an
     HTML character reference is no change to ask for ("Tte.&nbsp;Cnel." is "Tte. Cnel."),
-    nor is the capital of a word that opens a sentence (``before`` is the text up to the
-    mention).
+    nor is the capital of a word that opens a sentence (``text`` is the document's).
 
     >>> m = Mention(0, 17, "teniente\\ncoronel", "c", "rank", "teniente coronel", "")
     >>> _change(m) is None, _change(Mention(0, 6, "Tte Cnel", "c", "rank", "Tte. Cnel.", ""))
     (True, 'Tte. Cnel.')
-    >>> m = Mention(0, 7, "General", "c", "rank", "general", "")
-    >>> _change(m, "Llegó. ") is None, _change(m, "<h1>") is None, _change(m, "Habló el ")
+    >>> m = Mention(7, 14, "General", "c", "rank", "general", "")
+    >>> _change(m, "Llegó. General") is None, _change(m, "xx <h1>General") is None, _change(m, "Habló, General")
     (True, True, 'general')
     """
     if not m.canonical:
@@ -60,14 +59,15 @@ def _change(m: Mention, before: str = "") -> str | None:
     seen = as_read(html.unescape(m.text))
     if m.canonical == seen:
         return None
-    if seen[:1].isupper() and seen[:1].lower() + seen[1:] == m.canonical and _OPENS.search(before):
+    if seen[:1].isupper() and seen[:1].lower() + seen[1:] == m.canonical \
+            and _OPENS.search(text[max(0, m.start - 8):m.start]):
         return None
     return m.canonical
 
 
-def _inline(m: Mention, before: str = "") -> str:
+def _inline(m: Mention, text: str = "") -> str:
     parts = []
-    if _change(m, before):
+    if _change(m, text):
         parts.append(f"use {m.canonical}")
     if m.suggestion:
         parts.append(f"→ {m.suggestion}")
@@ -83,8 +83,7 @@ def render_text(doc: Document, *, colour: bool = False) -> str:
     for m in doc.mentions:
         out.append(doc.text[last:m.start])
         style = a["flag"] if m.flags else a["term"]
-        hint = _inline(m, doc.text[max(0, m.start - 8):m.start])
-        out.append(f"{style}{m.text}{a['reset']}{a['hint']}⟦{hint}⟧{a['reset']}")
+        out.append(f"{style}{m.text}{a['reset']}{a['hint']}⟦{_inline(m, doc.text)}⟧{a['reset']}")
         last = m.end
     out.append(doc.text[last:])
     body = "".join(out)
@@ -150,11 +149,11 @@ td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#
 """
 
 
-def _mark(m: Mention, before: str = "") -> str:
+def _mark(m: Mention, text: str = "") -> str:
     colour = _CATEGORY_COLOURS.get(m.category, "#555")
     cls = "term flagged" if m.flags else "term"
     tip = [f"<b>{html.escape(m.concept)}</b> ({html.escape(m.category)})"]
-    if _change(m, before):
+    if _change(m, text):
         tip.append(f"use: {html.escape(m.canonical)}")
     if m.suggestion:
         tip.append(f"translation: {html.escape(m.suggestion)}")
@@ -186,7 +185,7 @@ def render_html(docs: Iterable[Document], *, title: str = "termbank annotation r
         body, last = [], 0
         for m in doc.mentions:
             body.append(html.escape(doc.text[last:m.start]))
-            body.append(_mark(m, doc.text[max(0, m.start - 8):m.start]))
+            body.append(_mark(m, doc.text))
             last = m.end
         body.append(html.escape(doc.text[last:]))
         parts.append('<div class="article">' + "".join(body) + "</div>")

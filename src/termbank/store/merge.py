@@ -66,7 +66,6 @@ class ByTerm:
             self.terms[_key(lang, text)].append((cid, unicodedata.normalize("NFC", text), bool(sensitive)))
         # stored id -> the imported concepts to merge into it, merged once the file is stored
         self.pending: dict[str, list[Concept]] = defaultdict(list)
-        self.sources: dict[str, list[str]] = defaultdict(list)  # stored id -> imported ids merged into it
         self.added: dict[str, list[Term]] = defaultdict(list)  # stored id -> the terms it gains
         self.ambiguous: list[tuple[str, list[str]]] = []  # imported id, the stored ones it names as much
         self.conflicts: list[tuple[str, list[str]]] = []  # imported id, the stored ones sharing one language
@@ -85,7 +84,6 @@ class ByTerm:
             best = [cid for cid, keys in same.items() if len(keys) == most]
             if len(best) == 1:
                 self.pending[best[0]].append(concept)
-                self.sources[best[0]].append(concept.id)
                 continue
             if best:
                 self.ambiguous.append((concept.id, best))
@@ -141,10 +139,10 @@ class ByTerm:
     def report(self, count: Callable[[int, str], str]) -> list[str]:
         """Return the report lines: merges, terms added (after :meth:`merged_concepts`), concepts added as new and why."""
         lines = []
-        if self.sources:
-            n = sum(map(len, self.sources.values()))
-            merges = [f"{', '.join(ids)} → {cid}" for cid, ids in self.sources.items()]
-            lines.append(f"{count(n, 'concept')} matched {count(len(self.sources), 'stored concept')} by shared "
+        if self.pending:
+            n = sum(map(len, self.pending.values()))
+            merges = [f"{', '.join(c.id for c in concepts)} → {cid}" for cid, concepts in self.pending.items()]
+            lines.append(f"{count(n, 'concept')} matched {count(len(self.pending), 'stored concept')} by shared "
                          f"terms, merged into them instead of added: {_listing(merges)}")
         gained = [f"{cid}: " + ", ".join(f"{t.text!r} [{t.lang}, {t.status}]" for t in terms)
                   for cid, terms in self.added.items() if terms]
