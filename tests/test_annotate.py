@@ -387,6 +387,14 @@ def test_feminine_title_is_not_an_accent_error():
     ]
 
 
+def test_feminine_rank_in_an_and_the_ordinary_word_beside_it():
+    # DLE "capitán, na": "la capitana de corbeta" is the rank; "la capitana del equipo"
+    # (a sports captain) has no rank word after it and is not a mention.
+    got = found(shipped(), "La capitana de corbeta Ana Ruiz habló. Las capitanas de navío llegaron. "
+                           "La capitana del equipo saludó.", "es")
+    assert got == [("capitana de corbeta", "us-lt-cmdr", ()), ("capitanas de navío", "us-navy-capt", ())]
+
+
 def test_a_listed_accentless_variant_is_not_an_accent_error():
     assert found(small(), "Viajó a Mexico.", "es") == [("Mexico", "geo-mx", ())]
     assert all("accent" not in f for _, _, f in found(small(), "Viajó a Mexico y a México.", "es"))

@@ -89,11 +89,14 @@ ES_FEMININES = [
     ("Secretario de Marina", "Secretaria de Marina"),
     ("ministro", "ministra"),
     ("comandante supremo", "comandante suprema"),
+    # DLE "capitán, na": the feminine of the rank word ("la capitana de corbeta").
+    ("capitán de navío", "capitana de navío"),
+    ("capitán segundo", "capitana segunda"),
 ]
 
 # Ranks and common-gender nouns: "la general", "la teniente coronel", "la sargento".
 ES_NO_FEMININE = ["general", "coronel", "teniente coronel", "teniente", "comandante", "almirante",
-                  "general de división", "capitán de navío", "mayor", "cabo", "soldado",
+                  "general de división", "edecán", "mayor", "cabo", "soldado",
                   "sargento primero", "fiscal general", "organización criminal transnacional",
                   "Tte. Gral.", "EE. UU."]
 

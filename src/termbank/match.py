@@ -553,9 +553,10 @@ class TermIndex:
     [('Tte. Gral.', 'folded', 98.0)]
     """
 
-    #: Version of the pickled form, for the cache (see cache.cached's ``layout``); marshal's
-    #: format (see _Packed) may change with the Python version.
-    LAYOUT = (5, marshal.version, sys.version_info[:2])
+    #: Version of the pickled form and of the keys made (a new inflection rule makes other
+    #: keys), for the cache (see cache.cached's ``layout``); marshal's format (see _Packed)
+    #: may change with the Python version.
+    LAYOUT = (6, marshal.version, sys.version_info[:2])
 
     def __init__(self) -> None:
         self.entries: dict[str, list[KeyEntry]] = {}

@@ -38,7 +38,7 @@ _EN_STOP = frozenset("of for in to on at with from by under and or".split())
 
 # Spanish nouns whose feminine is the same word (RAE: "la soldado", "la cabo"): the
 # -o -> -a rule must not reach them.
-_ES_EPICENE = frozenset("cabo soldado sargento piloto miembro testigo modelo grumete".split())
+_ES_EPICENE = frozenset("cabo soldado sargento piloto miembro testigo modelo grumete edecán".split())
 # Nouns and adjectives in -e or -nte with a usual feminine in -a; every other -e word is
 # common gender ("la teniente", "la comandante", "la almirante").
 _ES_FEM_E = ("jefe", "presidente", "dependiente", "asistente", "intendente", "superintendente")
@@ -177,8 +177,9 @@ def _es_feminine(w: str) -> str:
         return w[:-1] + "a"
     if w.endswith(("dor", "tor", "sor")) and w not in _ES_COMPARATIVE:
         return w + "a"
-    if w.endswith(("ón", "és")) and len(_nuclei(w)) > 1:
-        return _drop_last_accent(w) + "a"  # campeón -> campeona, marqués -> marquesa
+    if w.endswith(("ón", "és", "án")) and len(_nuclei(w)) > 1:
+        # campeón -> campeona, marqués -> marquesa, capitán -> capitana (DLE "capitán, na")
+        return _drop_last_accent(w) + "a"
     return w
 
 
