@@ -395,6 +395,29 @@ def test_feminine_rank_in_an_and_the_ordinary_word_beside_it():
     assert got == [("capitana de corbeta", "us-lt-cmdr", ()), ("capitanas de navío", "us-navy-capt", ())]
 
 
+def test_a_bare_service_name_inside_another_countrys_name_is_not_a_mention():
+    # "Army" alone is the U.S. Army and "Ejército" alone the Mexican Army; beside a word of
+    # a longer name that is not listed they are another country's service.
+    en = found(shipped(), "The Indian Army, the Indian Air Force, Mexico's Navy, the Texas "
+                          "National Guard and the Colombian Congress met the Army and the Navy.", "en")
+    assert [(t, c) for t, c, _ in en] == [("Mexico", "geo-mexico"), ("Army", "us-army"), ("Navy", "us-navy")]
+    es = found(shipped(), "El Ejército Indio, la Armada Nacional de Pakistán, el Ejército de Tierra y la "
+                          "Guardia Civil saludaron al Ejército y a la Marina.", "es")
+    assert [(t, c) for t, c, _ in es] == [("Ejército", "mx-ejercito"), ("Marina", "mx-semar")]
+
+
+def test_a_bare_service_name_beside_a_word_of_its_own_concept_is_kept():
+    # And a longer name listed for another concept is found whole.
+    got = found(shipped(), "the Colombian National Army and el Ejército Peruano", "en")
+    assert [c for _, c, _ in got] == ["am-co-ejercito", "am-pe-ejercito"]
+    got = found(shipped(), "U.S. Marines and US Navy sailors. Yesterday Army officials spoke.", "en")
+    assert [(t, c) for t, c, _ in got] == [("U.S.", "geo-united-states"), ("Marines", "us-marine-corps"),
+                                           ("US Navy", "us-navy"), ("Army", "us-army")]
+    got = found(shipped(), "la Marina de EE. UU., la Fuerza Aérea de México y el Ejército y Fuerza Aérea "
+                           "Mexicanos", "es")
+    assert [c for _, c, _ in got] == ["us-navy", "mx-fam", "mx-ejercito-fam"]
+
+
 def test_a_listed_accentless_variant_is_not_an_accent_error():
     assert found(small(), "Viajó a Mexico.", "es") == [("Mexico", "geo-mx", ())]
     assert all("accent" not in f for _, _, f in found(small(), "Viajó a Mexico y a México.", "es"))

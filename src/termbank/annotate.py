@@ -29,6 +29,7 @@ from .match import LISTED_KINDS, SPACED_KINDS, TermIndex, tight_text
 from .model import Concept, Term
 from .morph import inflections
 from .normalize import fold_case, fold_with_offsets, normalize_space, strip_accents
+from .segment import _rules_data
 
 __all__ = ["Mention", "Document", "Annotator", "detect_language", "as_read", "FLAGS"]
 
@@ -74,6 +75,13 @@ _GENERIC_PLURALS = frozenset({
     "airmen", "seamen", "specialists",
 })
 _SENTENCE_END = set('.!?¿¡:;"“”«»\n')
+# The word right before a mention, across spaces and at most one line break.
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)[ \t\u00a0]*\n?[ \t\u00a0]*\Z")
+# What may follow a Spanish name and go on with it: a capitalized word, straight after it
+# or after "de", "del", "de la" ("Ejército Peruano", "Armada de Chile").
+_NAME_GOES_ON = re.compile(
+    r"(?=\s)[ \t\u00a0]*\n?[ \t\u00a0]*(?:(?:de|del)[ \t\u00a0\n]+(?:(?:la|las|los|el)[ \t\u00a0\n]+)?)?"
+    r"([^\W\d_][\w'’.-]*)")
 # The automaton scans a copy of the folded text in which every character that cannot be
 # inside a word (str.isalnum() is False; \w is isalnum plus "_") is _GAP, for keys padded
 # with _GAP: a key then only matches whole words, and short keys ("de", "us") no longer
@@ -143,6 +151,64 @@ def _starts_clause(after: str, lang: str) -> bool:
         return True  # punctuation, a number or the end: "dijo el general.", "the general, who"
     w = word.lower()
     return w in _CLAUSE_WORDS.get(lang, ()) or w.endswith(_CLAUSE_ENDINGS.get(lang, ()))
+
+
+def _inside_another_name(c: _Candidate, text: str) -> bool:
+    """Return whether a bare capitalized name ("Army", "Ejército") is a word of a longer one.
+
+    The glossary enters the bare names of the forces for one country (the U.S. in English,
+    Mexico in Spanish) and other countries' with the country ("Colombian Army", "Ejército
+    de Guatemala"); a listed longer name is chosen before its words (leftmost-longest). A
+    longer name that is not listed still shows beside the bare word: the English qualifier
+    comes before it ("Colombian National Army", "Mexico's Navy", "Texas National Guard"),
+    the Spanish one after it ("Ejército Peruano", "Armada Nacional de Colombia", "Guardia
+    Civil", "Ejército de Tierra"). That name is another body, not the glossary's concept,
+    unless the word beside it is one of the concept's own ("U.S. Marines": "U.S. Marine
+    Corps" is listed).
+
+    >>> from termbank.model import Concept, Term
+    >>> def cand(text, start, end, lang):
+    ...     term = Term(text=text[start:end], lang=lang)
+    ...     return _Candidate(start, end, start, end, Concept(id="x", category="institution", terms=(term,)),
+    ...                       term, 0, "term", "capitalized", ())
+    >>> [_inside_another_name(cand(t, t.index("Army"), t.index("Army") + 4, "en"), t)
+    ...  for t in ("the Colombian National Army", "the Army", "The Army", "Smith. Army", "Smith, Army")]
+    [True, False, False, False, False]
+    >>> [_inside_another_name(cand(t, 3, 11, "es"), t)
+    ...  for t in ("el Ejército Peruano", "el Ejército de Tierra", "el Ejército y la Marina", "el Ejército. La")]
+    [True, True, False, False]
+    """
+    if c.term.base_lang == "en":
+        m = _WORD_BEFORE.search(text[max(0, c.start - 60):c.start])
+        if m is None:
+            return False
+        word = m.group(1)
+        if word.endswith(".") and "." not in word[:-1]:
+            return False  # the end of a sentence ("... Smith. Army officials"), not "U.S."
+        if not word[:1].isupper() or word in _opening_words("en"):
+            return False
+    else:
+        m = _NAME_GOES_ON.match(text, c.end)
+        if m is None or not m.group(1)[:1].isupper():
+            return False
+        word = m.group(1)
+    return _bare_word(word) not in {_bare_word(w) for t in c.concept.terms for w in t.text.split()}
+
+
+def _bare_word(word: str) -> str:
+    """Return a word as compared with a concept's words: no accents, case, periods or possessive.
+
+    >>> _bare_word("U.S."), _bare_word("Mexico’s"), _bare_word("Perú")
+    ('us', 'mexico', 'peru')
+    """
+    word = strip_accents(word.casefold()).replace(".", "")
+    return re.sub(r"['’]s?$", "", word)
+
+
+@lru_cache(maxsize=None)
+def _opening_words(lang: str) -> frozenset[str]:
+    """Words that open sentences with a capital ("The", "Our"): not part of a name."""
+    return frozenset(_rules_data().get("lang", {}).get(lang, {}).get("sentence_starters", ()))
 
 
 def _scan_text(ftext: str) -> str:
@@ -669,6 +735,8 @@ class Annotator:
             best = None
             for c in sorted(by_span[span], key=lambda c: c.score):
                 if c.rule == "title" and not self._works_as_title(c, text, doc_lang, titled):
+                    continue
+                if c.rule == "capitalized" and _inside_another_name(c, text):
                     continue
                 best = c
                 break
