@@ -91,6 +91,7 @@ __all__ = [
 #: Finding kinds, in the order reports list them.
 KINDS: tuple[str, ...] = (
     "missing-term",
+    "wrong-term",
     "deprecated-term",
     "untranslated-term",
     "name-mismatch",
@@ -875,6 +876,9 @@ def format_date(date: DateToken, lang: str) -> str:
 _GLUE = re.compile(r"[ \t\u00a0(\[,/:–—-]{0,4}(?:(?:or|o|u)\s+)?")
 _ADJECTIVE_NOTE = re.compile(r"Adjective:\s*'([^']+)'")
 _WORD_RE = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*\.?")
+# Categories whose concepts are posts a person holds: one in the target where the source
+# has another is a wrong translation, not a shorter form of it.
+_POSTS = frozenset({"rank", "title"})
 _FUZZY_MIN = 85.0
 
 
@@ -1167,21 +1171,30 @@ def _term_findings(src_doc, tgt_doc, tb: _Termbase, pos: _PositionMap, source: s
             _link(s, t, "shared form")
     # 3. In the same sentence, a mention that is part of a listed form of the concept, or
     # contains one ("Guardia Nacional" for the U.S. National Guard, listed as "Guardia
-    # Nacional de Estados Unidos"; "Fuerza Aérea" in "Fuerza Aérea de EE. UU.").
+    # Nacional de Estados Unidos"; "Fuerza Aérea" in "Fuerza Aérea de EE. UU."). Not
+    # another rank or post: "coronel" inside "teniente coronel" is the wrong rank, kept in
+    # ``other_rank`` for the report.
+    other_rank: dict[int, list[tuple[int, int, _Occ]]] = {}
     for s in src:
         if s.matched:
             continue
         sentence = pos.target_sentence(s.span) or (0, len(target))
         forms = [fold(f) for f in tb.inflected_forms(s.concept, target_lang)]
-        near = []
+        near, wrong = [], []
         for t in tgt:
             if t.matched or not (sentence[0] <= t.start < sentence[1]):
+                continue
+            if s.category in _POSTS and t.category in _POSTS and s.concept not in t.concepts \
+                    and t.concept not in s.concepts:
+                wrong.append((abs(t.start - pos(s.start)), t.start, t))
                 continue
             got = fold(target[t.start:t.end])
             if len(got) >= 6 and any(_contains(f, got) or _contains(got, f) for f in forms if len(f) >= 6):
                 near.append((abs(t.start - pos(s.start)), t.start, t))
         if near:
             _link(s, min(near, key=lambda x: x[:2])[2], "part of a form")
+        elif wrong:
+            other_rank[id(s)] = sorted(wrong, key=lambda x: x[:2])
 
     tgt_spans = [(m.start, m.end) for m in tgt_doc.mentions]
     used: list[tuple[int, int]] = []
@@ -1290,6 +1303,17 @@ def _term_findings(src_doc, tgt_doc, tb: _Termbase, pos: _PositionMap, source: s
                 s.concept, s.span, (ts, te), expected=form, found=target[ts:te]))
             continue
         suggestion = m.suggestion or (forms[0] if forms else "")
+        other = next((t for _, _, t in other_rank.get(id(s), ()) if not t.matched and not t.reported), None)
+        if other is not None:
+            # "Lt. Col." rendered "coronel": another rank where this one should be.
+            other.reported = True
+            found = target[other.start:other.end]
+            findings.append(Finding(
+                "wrong-term",
+                f"«{m.text}» ({s.concept}) is rendered «{found}», which is another {s.category} "
+                f"({other.concept})" + (f"; use «{suggestion}»" if suggestion else ""),
+                s.concept, s.span, other.span, expected=suggestion or None, found=found))
+            continue
         findings.append(Finding(
             "missing-term",
             f"«{m.text}» ({s.concept}) has no translation in the target"
@@ -1610,6 +1634,7 @@ def check_report(source_text: str, target_text: str, annotator, *, source_lang: 
 # =====================================================================================
 _KIND_TITLES = {
     "missing-term": "Missing terms",
+    "wrong-term": "Another rank or post in the translation",
     "deprecated-term": "Deprecated terms",
     "untranslated-term": "Untranslated terms",
     "name-mismatch": "Names and acronyms spelt differently",
