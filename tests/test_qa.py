@@ -134,6 +134,19 @@ def _kinds(annotator, source, target, **kw):
     return [(f.kind, f.concept) for f in qa.check(source, target, annotator, **kw)]
 
 
+def test_another_rank_inside_the_right_one_is_a_wrong_term(annotator):
+    # "coronel" is a word of "teniente coronel", but it is another rank.
+    for source, target, wrong in [
+        ("Lt. Col. John Smith spoke.", "Habló el coronel John Smith.", "us-lt-col"),
+        ("Two lieutenant colonels attended.", "Asistieron dos coroneles.", "us-lt-col"),
+        ("Sgt. Maj. John Smith spoke.", "Habló el sargento John Smith.", "us-sgm"),
+        ("Deputy Secretary of Defense Steve Feinberg spoke.", "Habló el secretario de Defensa Steve Feinberg.",
+         "title-dep-secdef"),
+    ]:
+        assert _kinds(annotator, source, target) == [("wrong-term", wrong)], target
+    assert _kinds(annotator, "Lt. Col. John Smith spoke.", "Habló el teniente coronel John Smith.") == []
+
+
 def test_terms_are_counted_per_occurrence(annotator):
     source = "SEDENA sent troops. SEDENA sent aircraft. SEDENA sent ships."
     assert _kinds(annotator, source, "La SEDENA envió tropas. La Defensa envió aviones. La Secretaría de la "
