@@ -575,3 +575,9 @@ def test_a_locale_asked_for_is_not_given_another_regions_term():
     text = "The UAV flew over the border."
     suggestion = {to: mentions(shipped(), text, "en", to=to)[0].suggestion for to in (None, "es-MX", "es-ES")}
     assert suggestion == {None: "VANT", "es-MX": "VANT", "es-ES": "vehículo aéreo no tripulado"}
+
+
+def test_a_locale_asked_for_keeps_the_role_and_takes_its_regions_terms():
+    # "mayor" is es-419 (Latin America, which holds Mexico); "Myr." is the es-MX abbreviation.
+    got = mentions(shipped(), "Major Ana Ruiz met Maj. Juan Paz.", "en", to="es-MX")
+    assert [(m.text, m.suggestion) for m in got] == [("Major", "mayor"), ("Maj.", "Myr.")]

@@ -206,6 +206,18 @@ def test_lookup_to_locale_prefers_locale_term(filled_cli):
         assert hits[0]["suggestion"] == es_es[0]["text"]
 
 
+def test_lookup_to_a_locale_keeps_the_querys_role(filled_cli):
+    # es-MX has its own abbreviations ("Sbtte."); a full form still gets a full form.
+    def suggestion(query):
+        return json.loads(filled_cli("lookup", query, "--to", "es-MX", "--json").stdout)[0]["suggestion"]
+
+    assert suggestion("second lieutenant") == "subteniente"
+    assert suggestion("2nd Lt.") == "Sbtte."
+    for command in (["lookup", "major"], ["annotate", "-"]):
+        result = filled_cli(*command, "--to", "fr")
+        assert result.exit_code == 2 and "English and Spanish" in result.stderr
+
+
 def test_a_termbase_without_concepts_checks_extracts_and_pretranslates(cli, tmp_path):
     # The cached matcher of an empty termbase has no automaton to pickle.
     assert cli("init", "--empty").exit_code == 0

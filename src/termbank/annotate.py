@@ -24,7 +24,7 @@ from itertools import accumulate
 import ahocorasick
 
 from .heap import Blob, bulk, release
-from .langs import base_language
+from .langs import base_language, locale_distance
 from .match import LISTED_KINDS, SPACED_KINDS, TermIndex, tight_text
 from .model import Concept, Term
 from .morph import inflections
@@ -908,17 +908,15 @@ class Annotator:
         if not pool:
             return ""
         role = _role(term)
-        want = (to or "").lower()
-        if "-" in want:
-            # A locale asked for: terms of other regions are not its usage ("VANT" is
-            # es-MX, not es-ES), unless the concept has nothing else in the language.
-            pool = [t for t in pool if "-" not in t.lang or t.lang.lower() == want] or pool
+        # A locale asked for: terms of other regions are not its usage ("VANT" is es-MX,
+        # not es-ES), unless the concept has nothing else in the language. Its region's
+        # are ("mayor", es-419, for es-MX).
+        pool = [t for t in pool if locale_distance(t.lang, to) < 3] or pool
         same_role = [t for t in pool if _role(t) == role] or pool
         rank = {"preferred": 0, "admitted": 1}
 
         def key(t: Term):
-            loc = 0 if want and t.lang.lower() == want else (1 if "-" not in t.lang else 2)
-            return (loc if want else 0, rank.get(t.status, 2), {"fullForm": 0}.get(t.type, 1))
+            return (locale_distance(t.lang, to), rank.get(t.status, 2), {"fullForm": 0}.get(t.type, 1))
 
         best = min(same_role, key=key)
         if kind in ("plural", "feminine-plural", "acronym-plural"):

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from . import cache
 from .config import choose_database, current_author
 from .errors import FormatError, NotFound, UsageError
-from .langs import base_language, validate_tag
+from .langs import base_language, validate_tag, validate_to
 from .model import (
     CATEGORIES,
     MATCH_RULES,
@@ -182,7 +182,7 @@ def hit_as_dict(hit, to: str | None = None) -> dict:
     if to and base_language(to) == base_language(hit.term.lang):
         target_lang = _other_lang(hit.term.lang)
         to = None
-    best = concept.preferred(target_lang, to)
+    best = concept.preferred(target_lang, to, like=hit.term)
     translations = [
         {"text": t.text, "lang": t.lang, "status": t.status, "type": t.type}
         for t in concept.terms
@@ -213,7 +213,7 @@ def lookup(store: Store, query: str, *, from_lang: str | None = None, to: str | 
     if from_lang is not None and from_lang not in ("en", "es"):
         raise UsageError(f"--from must be en or es, not {from_lang!r}")
     if to is not None:
-        to = validate_tag(to)
+        to = validate_to(to)
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     index = term_index(store)
@@ -238,7 +238,7 @@ def annotate_article(annot, article, *, lang: str = "auto", to: str | None = Non
     if lang not in ("auto", "en", "es"):
         raise UsageError(f"--lang must be auto, en or es, not {lang!r}")
     if to is not None:
-        to = validate_tag(to)
+        to = validate_to(to)
     if not article.is_html:
         return annot.annotate(article.text, lang=lang, to=to, file=article.name)
     doc = annot.annotate(mask_html(article.text), lang=lang, to=to, file=article.name)
@@ -271,7 +271,7 @@ def check_files(store: Store, source_path: str, target_path: str, *, source_lang
         settings = qa.read_config(config)
     elif use_project_config and (found := qa.find_config()) is not None:
         settings = qa.read_config(found)
-    explicit_to = validate_tag(to) if to is not None else None
+    explicit_to = validate_to(to) if to is not None else None
     texts, warnings = [], []
     for path in (source_path, target_path):
         article = read_article(path, encoding)

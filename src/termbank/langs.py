@@ -8,12 +8,15 @@ converted here and only here.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 
 from .errors import UsageError
 
-__all__ = ["normalize_tag", "validate_tag", "is_tag", "base_language", "to_locale", "SUPPORTED"]
+__all__ = ["normalize_tag", "validate_tag", "is_tag", "base_language", "to_locale", "locale_distance", "validate_to",
+           "SUPPORTED"]
 
 #: The languages termbank works with.
 SUPPORTED = ("en", "es")
@@ -69,6 +72,23 @@ def validate_tag(tag: str) -> str:
     return norm
 
 
+def validate_to(tag: str) -> str:
+    """Return the canonical tag of a ``--to`` locale, which must be English or Spanish.
+
+    >>> validate_to("es_mx")
+    'es-MX'
+    >>> validate_to("fr")
+    Traceback (most recent call last):
+    ...
+    termbank.errors.UsageError: --to fr: termbank translates between English and Spanish (use en, es or a locale such as es-MX)
+    """
+    norm = validate_tag(tag)
+    if base_language(norm) not in SUPPORTED:
+        raise UsageError(f"--to {norm}: termbank translates between English and Spanish "
+                         "(use en, es or a locale such as es-MX)")
+    return norm
+
+
 def base_language(tag: str) -> str:
     """Return the language subtag in lower case.
 
@@ -81,3 +101,37 @@ def base_language(tag: str) -> str:
 def to_locale(tag: str) -> Locale:
     """Return the babel :class:`Locale` for a tag (``es-419`` -> ``es_419``)."""
     return Locale.parse(validate_tag(tag).replace("-", "_"))
+
+
+def locale_distance(tag: str, want: str | None) -> int:
+    """Return how well a term's locale ``tag`` fits the locale ``want`` asked for (0 best).
+
+    0: the same locale, or no region asked for; 1: a region containing it in CLDR's
+    locale tree (``es-419``, Latin America, for ``es-MX``); 2: the language alone (``es``);
+    3: another region (``es-ES`` for ``es-MX``).
+
+    >>> [locale_distance(t, "es-MX") for t in ("es-MX", "es-419", "es", "es-ES")]
+    [0, 1, 2, 3]
+    >>> locale_distance("es-ES", None), locale_distance("es-419", "es")
+    (0, 0)
+    """
+    if not want or "-" not in want:
+        return 0
+    tag, want = tag.lower(), want.lower()
+    if tag == want:
+        return 0
+    if "-" not in tag:
+        return 2
+    return 1 if tag in _parents(want) else 3
+
+
+@lru_cache(maxsize=64)
+def _parents(tag: str) -> frozenset[str]:
+    """Return the lower-case tags of the regions above ``tag`` in CLDR's parent locales."""
+    parents = get_global("parent_exceptions")  # {"es_MX": "es_419", ...}
+    lang, _, region = tag.partition("-")
+    out, cur = set(), f"{lang}_{region.upper()}"
+    while cur in parents:
+        cur = parents[cur]
+        out.add(cur.replace("_", "-").lower())
+    return frozenset(out)

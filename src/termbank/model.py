@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from .langs import locale_distance
+
 __all__ = [
     "CATEGORIES",
     "TERM_TYPES",
@@ -150,30 +152,27 @@ class Concept:
         base = lang.split("-", 1)[0].lower()
         return tuple(t for t in self.terms if t.base_lang == base)
 
-    def preferred(self, lang: str, locale: str | None = None) -> Term | None:
+    def preferred(self, lang: str, locale: str | None = None, like: Term | None = None) -> Term | None:
         """Return the term to suggest in ``lang``, preferring ``locale`` when given.
 
-        Order: deprecated terms last; then a term of the exact locale before the
-        generic language; then preferred before admitted; full form before abbreviations.
+        Order: deprecated terms last; then, with ``like``, a term of its role (a full form
+        for a full form, an abbreviation for an abbreviation); then the locale's own term,
+        its region's (``es-419`` for ``es-MX``), the language's, another region's; then
+        preferred before admitted; full form before abbreviations.
         """
         candidates = self.terms_in(lang)
         if not candidates:
             return None
         status_rank = {"preferred": 0, "admitted": 1, "deprecated": 2}
         type_rank = {"fullForm": 0, "shortForm": 1, "acronym": 2, "abbreviation": 3, "variant": 4}
-        want = (locale or "").lower()
+        abbr = ("abbreviation", "acronym")
+        role = None if like is None else like.type in abbr
 
-        def key(t: Term) -> tuple[int, int, int, int]:
-            tag = t.lang.lower()
-            if want and tag == want:
-                loc = 0
-            elif "-" not in tag:
-                loc = 1
-            else:
-                loc = 2 if want else 1
+        def key(t: Term) -> tuple:
             # A term of the requested locale wins over the generic preferred term
             # (``--to es-MX``), but a deprecated term never wins while another exists.
-            return (t.status == "deprecated", loc, status_rank.get(t.status, 1), type_rank.get(t.type, 5))
+            return (t.status == "deprecated", role is not None and (t.type in abbr) != role,
+                    locale_distance(t.lang, locale), status_rank.get(t.status, 1), type_rank.get(t.type, 5))
 
         return min(candidates, key=key)
 

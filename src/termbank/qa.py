@@ -956,7 +956,7 @@ class _Termbase:
             pool = [t for t in pool if _role(t.type) == _role(source.type)] or pool
         if not pool:
             return ""
-        best = c.preferred(lang, locale)
+        best = c.preferred(lang, locale, like=source)
         if best in pool:
             return best.text
         return pool[0].text

@@ -212,6 +212,20 @@ def test_deepl_export_follows_deepl_rules():
     assert DeeplTsv().write(concepts, target_lang="es-MX").decode().endswith("major\tmayor MX\n")
 
 
+def test_deepl_export_for_a_locale_keeps_full_forms_full():
+    # The es-MX abbreviation must not become the translation of the full form (an MT
+    # engine would write "Sbtte." in running text); Latin America's term fits es-MX.
+    concepts = [
+        Concept("a", terms=(Term("en", "second lieutenant"), Term("en", "2nd Lt.", type="abbreviation"),
+                            Term("es", "subteniente"), Term("es-MX", "Sbtte.", type="abbreviation"))),
+        Concept("b", terms=(Term("en", "U.S. Navy"), Term("es", "Armada de Estados Unidos"),
+                            Term("es-419", "Marina de Estados Unidos", status="admitted"),
+                            Term("es-ES", "Armada estadounidense", status="admitted"))),
+    ]
+    assert DeeplTsv().write(concepts, target_lang="es-MX").decode() == (
+        "second lieutenant\tsubteniente\nU.S. Navy\tMarina de Estados Unidos\n")
+
+
 def test_deepl_import(tmp_path):
     result = read_file(FORMATS_DATA / "deepl_en-es.tsv")
     assert result.format == "deepl" and len(result.concepts) == 3 and result.merged == 1

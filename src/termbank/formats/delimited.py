@@ -736,7 +736,8 @@ class DeeplTsv(Format):
         """Return DeepL glossary TSV for one direction (preferred terms; see the module docstring)."""
         lines, seen, dropped, missing = [], set(), [], 0
         for c in _concepts_only(items):
-            s, t = c.preferred(source_lang, _locale(source_lang)), c.preferred(target_lang, _locale(target_lang))
+            s = c.preferred(source_lang, _locale(source_lang))
+            t = c.preferred(target_lang, _locale(target_lang), like=s)
             if s is None or t is None:
                 missing += 1
                 continue
@@ -889,7 +890,8 @@ class GoogleCsv(Format):
         if layout == "pairs":
             rows = []
             for c in concepts:
-                s, t = c.preferred(source_lang, _locale(source_lang)), c.preferred(target_lang, _locale(target_lang))
+                s = c.preferred(source_lang, _locale(source_lang))
+                t = c.preferred(target_lang, _locale(target_lang), like=s)
                 if s is not None and t is not None:
                     rows.append([s.text, t.text])
             return _write_rows(rows, ",", False, escape_formulas)
@@ -901,7 +903,8 @@ class GoogleCsv(Format):
         rows = [langs + (["pos"] if has_pos else []) + (["description"] if has_desc else [])]
         left_out = 0
         for c in concepts:
-            chosen = [c.preferred(lang, _locale(lang)) for lang in langs]
+            first = c.preferred(langs[0], _locale(langs[0]))
+            chosen = [first] + [c.preferred(lang, _locale(lang), like=first) for lang in langs[1:]]
             if sum(1 for t in chosen if t is not None) < 2:
                 left_out += 1
                 continue
@@ -1004,7 +1007,8 @@ class PairsCsv(Format):
         rows = [["id", "sourceLang", "targetLang", "pos", "description", "sourceString", "targetString"]]
         left_out = 0
         for c in _concepts_only(items):
-            s, t = c.preferred(source_lang, _locale(source_lang)), c.preferred(target_lang, _locale(target_lang))
+            s = c.preferred(source_lang, _locale(source_lang))
+            t = c.preferred(target_lang, _locale(target_lang), like=s)
             if s is None or t is None:
                 left_out += 1
                 continue

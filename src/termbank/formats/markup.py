@@ -96,7 +96,7 @@ class _Entry:
         head = concept.preferred(base, lang if "-" in lang else None) or concept.terms[0]
         self.head = head
         self.source_terms = [t for t in concept.terms if t.base_lang == head.base_lang and t is not head]
-        tr = concept.preferred(tbase, target if "-" in target else None)
+        tr = concept.preferred(tbase, target if "-" in target else None, like=head)
         self.translation = tr
         self.target_terms = [t for t in concept.terms if t.base_lang == tbase and t is not tr]
         self.key = sort_key(head.text, head.base_lang)
