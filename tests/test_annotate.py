@@ -418,6 +418,25 @@ def test_a_bare_service_name_beside_a_word_of_its_own_concept_is_kept():
     assert [c for _, c, _ in got] == ["us-navy", "mx-fam", "mx-ejercito-fam"]
 
 
+def test_a_company_named_general_is_not_the_rank():
+    got = found(shipped(), "General Dynamics and General Atomics built it; the OAS General Assembly met. "
+                           "Gen. Guillot spoke.", "en")
+    assert [c for _, c, _ in got] == ["us-general-dynamics", "us-general-atomics", "am-oas-general-assembly",
+                                      "us-gen", "person-gregory-m-guillot"]
+
+
+def test_a_persons_surname_on_second_reference_is_right_as_it_stands():
+    ms = mentions(shipped(), "Gen. Gregory M. Guillot arrived. Later, Gregory Guillot spoke. Guillot left. "
+                             "Guillót returned.", "en")
+    people = [(m.text, m.canonical, m.suggestion, m.flags) for m in ms if m.category == "person"]
+    assert people == [
+        ("Gregory M. Guillot", "Gregory M. Guillot", "Gregory M. Guillot", ()),
+        ("Gregory Guillot", "Gregory Guillot", "Gregory Guillot", ()),
+        ("Guillot", "Guillot", "Guillot", ()),
+        ("Guillót", "Guillot", "Guillot", ("accent", "inconsistent")),
+    ]
+
+
 def test_a_listed_accentless_variant_is_not_an_accent_error():
     assert found(small(), "Viajó a Mexico.", "es") == [("Mexico", "geo-mx", ())]
     assert all("accent" not in f for _, _, f in found(small(), "Viajó a Mexico y a México.", "es"))

@@ -811,12 +811,17 @@ class Annotator:
             memo[mkey] = (tuple(flags), canonical, canonical_term, suggestion)
             drafts.append((c, surface, flags, canonical, canonical_term, suggestion))
         # Inconsistency: the same concept written in competing forms of one role.
-        groups: dict[tuple[str, str, str], set] = defaultdict(set)
+        # A person's listed names do not compete (full name first, surname after); each
+        # is still written one way.
+        def group(c: _Candidate) -> tuple:
+            return (c.concept.id, c.term.base_lang, c.term_pos if c.concept.category == "person" else _role(c.term))
+
+        groups: dict[tuple, set] = defaultdict(set)
         for c, surface, flags, canonical, _, _ in drafts:
-            groups[(c.concept.id, c.term.base_lang, _role(c.term))].add((c.term_pos, "accent" in flags))
+            groups[group(c)].add((c.term_pos, "accent" in flags))
         mentions = []
         for c, surface, flags, canonical, canonical_term, suggestion in drafts:
-            forms = groups[(c.concept.id, c.term.base_lang, _role(c.term))]
+            forms = groups[group(c)]
             if len(forms) > 1:
                 canonical_pos = c.concept.terms.index(canonical_term) if canonical_term in c.concept.terms else None
                 if c.term_pos != canonical_pos or "accent" in flags:
@@ -885,7 +890,10 @@ class Annotator:
             return None
         rank = {"preferred": 0, "admitted": 1}
         same_role = [t for t in same_lang if _role(t) == role]
-        if term.status != "deprecated" and term in same_role and term.status == "preferred":
+        if term.status != "deprecated" and term in same_role \
+                and (term.status == "preferred" or concept.category == "person"):
+            # A person's every listed name is right where it stands: "Guillot" on second
+            # reference after "Gen. Gregory M. Guillot" is news style, not a short form to fix.
             return term
         pool = same_role or same_lang
         return min(pool, key=lambda t: (rank.get(t.status, 2), t.lang.count("-")))
@@ -907,6 +915,10 @@ class Annotator:
         pool = [t for t in concept.terms_in(target_lang) if t.status != "deprecated"]
         if not pool:
             return ""
+        if concept.category == "person":
+            same = next((t for t in pool if t.text == term.text), None)
+            if same is not None:
+                return same.text  # "Guillot" is "Guillot" in the translation too
         role = _role(term)
         # A locale asked for: terms of other regions are not its usage ("VANT" is es-MX,
         # not es-ES), unless the concept has nothing else in the language. Its region's
