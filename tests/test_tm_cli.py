@@ -282,6 +282,18 @@ def test_search_min_score_limit_and_detected_language(cli):
     assert es[0]["score"] == 100 and es[0]["source_lang"] == "es" and es[0]["target"].startswith(base[:30])
 
 
+def test_short_segments_are_stored_and_found_the_right_way_round(cli):
+    # "If x < y" has the Spanish word "y": read alone it looked Spanish, and the unit was
+    # stored backwards. The pair is compared, and an unsure query searches both sides.
+    assert cli("init", "--empty").exit_code == 0
+    unit = run_json(cli, "tm", "add", "If x < y, press OK.", "Si x < y, pulse Aceptar.")
+    assert (unit["source_lang"], unit["target_lang"]) == ("en", "es")
+    assert run_json(cli, "tm", "search", "If x < y, press OK.")[0]["score"] == 100
+    run_json(cli, "tm", "add", "The fever rose.", "La fiebre subió.")
+    hits = run_json(cli, "tm", "search", "fiebre", "--min-score", "30")
+    assert [(h["source"], h["source_lang"]) for h in hits] == [("La fiebre subió.", "es")]
+
+
 # -- concordance ------------------------------------------------------------------------------
 def test_concordance_both_directions_accents_case_and_highlight(cli):
     assert cli("init", "--empty").exit_code == 0

@@ -31,7 +31,7 @@ from .morph import inflections
 from .normalize import fold_case, fold_with_offsets, normalize_space, strip_accents
 from .segment import _rules_data
 
-__all__ = ["Mention", "Document", "Annotator", "detect_language", "as_read", "FLAGS"]
+__all__ = ["Mention", "Document", "Annotator", "detect_language", "spanish_lean", "as_read", "FLAGS"]
 
 #: Flags a mention can carry.
 FLAGS = ("accent", "deprecated", "inconsistent", "untranslated")
@@ -46,9 +46,17 @@ _DETERMINERS = {
 # Frequent words, to tell English from Spanish (``--lang auto``).
 _STOPWORDS = {
     "en": frozenset("the of and to in is was for on that with as by at from his her it were are has have "
-                    "said which who this be an will their been".split()),
+                    "said which who this be an will their been if or not but they we you he she our its "
+                    "into than also after about would can".split()),
     "es": frozenset("de la el en y los las del que se por con para una un es al su lo como fue más pero "
-                    "sus le ha dijo este esta entre".split()),
+                    "sus le ha dijo este esta entre si también sobre desde son han hay sin cuando donde "
+                    "muy ya".split()),
+}
+# Spelling that is common in one language and rare in the other, for short texts with
+# few frequent words ("Tte. Cnel. Juan Pérez", "press OK"): accents, "ción", "th", "-ing".
+_SPELLING_HINTS = {
+    "en": re.compile(r"th|wh|ght|sh|w|k|ing$|['’]s$"),
+    "es": re.compile(r"[áéíóúñü]|ción$|ciones$|mente$"),
 }
 # After "the general" / "el general", the words that show the rank is the subject of a
 # clause ("the general said", "el general explicó") rather than an adjective before a
@@ -229,22 +237,43 @@ def _scan_text(ftext: str) -> str:
 
 
 def detect_language(text: str) -> str:
-    """Return ``"en"`` or ``"es"``, whichever language's frequent words the text uses more.
+    """Return ``"en"`` or ``"es"``, whichever language the text reads more like (English on a tie).
 
     >>> detect_language("El general dijo que la reunión fue un éxito."), detect_language("The general said it was.")
     ('es', 'en')
+    >>> detect_language("Tte. Cnel. Juan Pérez"), detect_language("If x < y, press OK."), detect_language("fiebre")
+    ('es', 'en', 'en')
     """
-    counts = {"en": 0, "es": 0}
+    return "es" if spanish_lean(text) > 0 else "en"
+
+
+def spanish_lean(text: str) -> float:
+    """Return how much more ``text`` reads as Spanish than as English (negative: English).
+
+    Each frequent word counts 1 for its language; each other word spelt the way one
+    language spells (``_SPELLING_HINTS``) counts half, so frequent words decide a sentence
+    and spelling decides a caption; "ñ", "¿", "¡" count 2.
+
+    >>> spanish_lean("Si x < y, pulse Aceptar.") > spanish_lean("If x < y, press OK.")
+    True
+    """
+    counts = {"en": 0.0, "es": 0.0}
     for i, m in enumerate(_WORD.finditer(text[:20000])):
         w = m.group().lower()
+        hit = False
         for lang, words in _STOPWORDS.items():
             if w in words:
                 counts[lang] += 1
+                hit = True
+        if not hit:
+            for lang, hint in _SPELLING_HINTS.items():
+                if hint.search(w):
+                    counts[lang] += 0.5
         if i > 3000:
             break
     if any(c in text[:20000] for c in "ñ¿¡"):
         counts["es"] += 2
-    return "es" if counts["es"] > counts["en"] else "en"
+    return counts["es"] - counts["en"]
 
 
 class _SortedWords:

@@ -607,6 +607,21 @@ def _tm_lang(value: str | None, text: str, option: str = "--from") -> str:
     return value
 
 
+def _pair_lang(value: str | None, source: str, target: str) -> str:
+    """Return the source's language of a pair: the one given, or the side that reads less Spanish is English.
+
+    Two texts tell more than one: "If x < y, press OK." alone has the Spanish "y".
+    """
+    from .annotate import spanish_lean
+
+    if value is not None and value != "auto":
+        return _tm_lang(value, source)
+    lean, other = spanish_lean(source), spanish_lean(target)
+    if lean != other:
+        return "es" if lean > other else "en"
+    return _tm_lang(None, source)
+
+
 def _oriented(unit, lang: str) -> tuple[str, str, str, str]:
     """Return (text, lang, other text, other lang) of a unit, starting from its ``lang`` side."""
     if base_language(unit.source_lang) == lang:
@@ -627,7 +642,7 @@ def tm_add(store: Store, source: str, target: str, *, from_lang: str | None = No
     source, target = unicodedata.normalize("NFC", source).strip(), unicodedata.normalize("NFC", target).strip()
     if not (visible(source) and visible(target)):
         raise UsageError("a translation unit needs a source text and a target text")
-    src = _tm_lang(from_lang, source)
+    src = _pair_lang(from_lang, source, target)
     other = _other_lang(src)
     tgt = other
     if to is not None:
@@ -669,13 +684,27 @@ def tm_search(store: Store, text: str, *, from_lang: str | None = None, min_scor
         raise UsageError("--min-score must be between 0 and 100")
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    lang = _tm_lang(from_lang, text)
-    index, _ = memory.open_index(store, lang)
-    hits = index.search(text, limit=limit, min_score=min_score)
+    from .annotate import spanish_lean
+
+    if from_lang is None or from_lang == "auto":
+        # A short query may read as either language ("fiebre", "press OK"): then both
+        # sides are searched, best first.
+        lean = spanish_lean(text)
+        langs = [_tm_lang(None, text)] if abs(lean) >= 1 else ["en", "es"]
+    else:
+        langs = [_tm_lang(from_lang, text)]
+    found = []
+    for lang in langs:
+        index, _ = memory.open_index(store, lang)
+        found += [(h, lang) for h in index.search(text, limit=limit, min_score=min_score)]
+    best: dict = {}
+    for h, lang in sorted(found, key=lambda f: -f[0].score):
+        best.setdefault(h.id, (h, lang))  # a unit found by both its sides once, by the better
+    found = list(best.values())[:limit]
     with store.read() as session:
-        units = {u.id: u for u in repo.get_units(session, [h.id for h in hits])}
+        units = {u.id: u for u in repo.get_units(session, [h.id for h, _ in found])}
     out = []
-    for h in hits:
+    for h, lang in found:
         unit = units.get(str(h.id))
         if unit is None:  # removed since the index was read
             continue
