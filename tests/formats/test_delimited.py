@@ -212,6 +212,16 @@ def test_deepl_export_follows_deepl_rules():
     assert DeeplTsv().write(concepts, target_lang="es-MX").decode().endswith("major\tmayor MX\n")
 
 
+def test_machine_glossaries_are_written_without_spreadsheet_escapes():
+    # DeepL and Google would keep the apostrophe of "'+34" as part of the term.
+    concepts = [Concept("a", terms=(Term("en", "+34 prefix"), Term("es", "prefijo +34"))),
+                Concept("b", terms=(Term("en", "-30 degrees"), Term("es", "-30 grados")))]
+    assert DeeplTsv().write(concepts).decode() == "+34 prefix\tprefijo +34\n-30 degrees\t-30 grados\n"
+    google = GoogleCsv().write(concepts).decode().splitlines()
+    assert google[1:] == ["+34 prefix,prefijo +34", "-30 degrees,-30 grados"]
+    assert "'-30 degrees" in TermbankCsv().write(concepts).decode()  # a file for people keeps them
+
+
 def test_deepl_export_for_a_locale_keeps_full_forms_full():
     # The es-MX abbreviation must not become the translation of the full form (an MT
     # engine would write "Sbtte." in running text); Latin America's term fits es-MX.

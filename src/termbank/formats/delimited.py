@@ -38,7 +38,8 @@ Formats (one class each):
 Every reader: BOM-aware UTF-8 (or UTF-16 with BOM); other encodings are refused with
 the line of the first bad byte unless ``encoding=`` is given; the delimiter is sniffed
 (comma, semicolon or tab); cells neutralized against spreadsheet formulas by a
-termbank export are given back as they were. Rows that repeat a source term are
+termbank export are given back as they were. The DeepL and Google glossaries are
+written for the translation services, without that neutralizing. Rows that repeat a source term are
 merged into one concept and rows without terms are skipped, with report lines.
 Options a format does not know are ignored.
 """
@@ -732,8 +733,12 @@ class DeeplTsv(Format):
                           format=self.name)
 
     def write(self, items: Iterable[Concept], *, source_lang: str = "en", target_lang: str = "es",
-              escape_formulas: bool = True, report: list[str] | None = None, **options) -> bytes:
-        """Return DeepL glossary TSV for one direction (preferred terms; see the module docstring)."""
+              escape_formulas: bool = False, report: list[str] | None = None, **options) -> bytes:
+        """Return DeepL glossary TSV for one direction (preferred terms; see the module docstring).
+
+        Cells are written as they are: DeepL would keep a spreadsheet escape's apostrophe
+        as part of the term.
+        """
         lines, seen, dropped, missing = [], set(), [], 0
         for c in _concepts_only(items):
             s = c.preferred(source_lang, _locale(source_lang))
@@ -882,10 +887,13 @@ class GoogleCsv(Format):
                           format=self.name)
 
     def write(self, items: Iterable[Concept], *, layout: str = "sets", languages: Iterable[str] | None = None,
-              source_lang: str = "en", target_lang: str = "es", escape_formulas: bool = True,
+              source_lang: str = "en", target_lang: str = "es", escape_formulas: bool = False,
               report: list[str] | None = None, **options) -> bytes:
         """Return a Google glossary CSV: ``layout="sets"`` (header of language codes, ``pos``,
-        ``description``) or ``layout="pairs"`` (unidirectional, no header)."""
+        ``description``) or ``layout="pairs"`` (unidirectional, no header).
+
+        Cells are written as they are, as for DeepL: the translation service reads them.
+        """
         concepts = list(_concepts_only(items))
         if layout == "pairs":
             rows = []
