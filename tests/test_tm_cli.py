@@ -510,3 +510,12 @@ def test_align_refuses_articles_given_the_wrong_way_round(filled_cli):
     assert "tm align takes the English article first" in swapped.stderr and "Traceback" not in swapped.stderr
     both = filled_cli("tm", "align", str(en_file), str(en_file), "--dry-run")
     assert both.exit_code == 2 and "reads as English and" in both.stderr
+
+
+def test_align_refuses_an_empty_file_as_bad_input(filled_cli, tmp_path):
+    folder, name = PAIRS[0]
+    empty = tmp_path / "empty.es.txt"
+    empty.write_text(" \n\u200b\n", encoding="utf-8")
+    result = filled_cli("tm", "align", str(folder / f"{name}.en.txt"), str(empty), "--dry-run")
+    assert result.exit_code == 3 and "empty.es.txt" in result.stderr and "empty" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

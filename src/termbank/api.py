@@ -782,7 +782,11 @@ def tm_align(store: Store, en_file: str, es_file: str, *, dry_run: bool = False,
     en_article = read_article(en_file, encoding)
     es_article = read_article(es_file, encoding)
     from .annotate import detect_language
+    from .normalize import visible
 
+    for name, article in ((en_file, en_article), (es_file, es_article)):
+        if not visible(article.text):
+            raise FormatError("the file is empty; nothing to align", str(name))
     found = (detect_language(en_article.text), detect_language(es_article.text))
     if found != ("en", "es"):
         names = {"en": "English", "es": "Spanish"}
