@@ -418,6 +418,11 @@ def test_a_bare_service_name_beside_a_word_of_its_own_concept_is_kept():
     assert [c for _, c, _ in got] == ["us-navy", "mx-fam", "mx-ejercito-fam"]
 
 
+def test_a_plural_with_no_inside_the_head():
+    got = found(shipped(), "Los vehículos aéreos no tripulados sobrevolaron la zona.", "es")
+    assert [(t, c) for t, c, _ in got] == [("vehículos aéreos no tripulados", "sec-uav")]
+
+
 def test_a_company_named_general_is_not_the_rank():
     got = found(shipped(), "General Dynamics and General Atomics built it; the OAS General Assembly met. "
                            "Gen. Guillot spoke.", "en")

@@ -52,6 +52,7 @@ ES_PLURALS = [
     ("capitán de navío", "capitanes de navío"),
     ("capitán de fragata", "capitanes de fragata"),
     ("organización criminal transnacional", "organizaciones criminales transnacionales"),
+    ("vehículo aéreo no tripulado", "vehículos aéreos no tripulados"),
     ("secretario de la Defensa Nacional", "secretarios de la Defensa Nacional"),
     ("Secretaría de Marina", "Secretarías de Marina"),
     ("Guardia Nacional", "Guardias Nacionales"),

@@ -36,6 +36,9 @@ _ES_STOP = frozenset(
 )
 _EN_STOP = frozenset("of for in to on at with from by under and or".split())
 
+# Spanish words inside a head that agree with nothing: the adjectives after them still
+# do ("vehículos aéreos no tripulados").
+_ES_INVARIABLE = frozenset({"no"})
 # Spanish nouns whose feminine is the same word (RAE: "la soldado", "la cabo"): the
 # -o -> -a rule must not reach them.
 _ES_EPICENE = frozenset("cabo soldado sargento piloto miembro testigo modelo grumete edecán".split())
@@ -254,7 +257,8 @@ def _agreeing_words(words: list[str], lang: str) -> list[int]:
         for i, w in enumerate(words):
             if w.lower() in _ES_STOP:
                 break
-            out.append(i)
+            if w.lower() not in _ES_INVARIABLE:
+                out.append(i)
         return out
     head = len(words) - 1
     for i, w in enumerate(words):
