@@ -66,7 +66,9 @@ def test_extract_cli_output_imports(filled_cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "CMSI" in result.stderr
     assert out.read_bytes()
-    assert filled_cli("import", str(out)).exit_code == 3  # one language only: refused by default
+    refused = filled_cli("import", str(out))
+    assert refused.exit_code == 3  # one language only: refused by default, saying how to take it
+    assert "--min-languages 1" in refused.stderr
     imported = filled_cli("import", str(out), "--min-languages", "1", "--json")
     assert imported.exit_code == 0, imported.stderr
     report = json.loads(imported.stdout)

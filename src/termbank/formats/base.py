@@ -597,7 +597,7 @@ def require_base_languages(langs: set[str], filename: str, line: int | None = No
     if len(langs) < minimum:
         raise FormatError(
             f"terms in one language only ({', '.join(sorted(langs))}); a termbank glossary "
-            "needs at least two languages", filename, line)
+            "needs at least two languages (--min-languages 1 imports it as it is)", filename, line)
     return langs
 
 
