@@ -518,3 +518,23 @@ def test_a_long_id_a_sqlite_file_took_before_the_limit_stays_editable(tmp_path, 
     again = run("import", str(exported), "--json", "--min-languages", "1")
     assert again.exit_code == 0, again.stderr
     assert json.loads(again.stdout)["concepts"]["unchanged"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "tbx", "csv"])
+def test_concept_dates_in_a_file_are_kept_on_import(filled_cli, tmp_path, fmt):
+    # A termbase exported and imported elsewhere keeps when its concepts were made and
+    # last changed (before, every concept got the time of the import).
+    dump = json.loads(filled_cli("export", "--format", "json").stdout)
+    dump["concepts"] = [dict(c, created_at="2020-05-01T10:00:00+00:00", updated_at="2021-02-03T04:05:06+00:00")
+                        for c in dump["concepts"] if c["id"] in ("us-army", "mx-semar")]
+    first, second = f"sqlite:///{tmp_path / 'first.db'}", f"sqlite:///{tmp_path / 'second.db'}"
+    source = tmp_path / "dated.json"
+    source.write_text(json.dumps(dump), encoding="utf-8")
+    assert filled_cli("--db", first, "import", str(source), db=False).exit_code == 0
+    moved = tmp_path / f"dated.{fmt}"
+    assert filled_cli("--db", first, "export", "--format", fmt, "-o", str(moved), db=False).exit_code == 0
+    result = filled_cli("--db", second, "import", str(moved), db=False)
+    assert result.exit_code == 0, result.stderr
+    for db in (first, second):
+        shown = json.loads(filled_cli("--db", db, "show", "us-army", "--json", db=False).stdout)
+        assert (shown["created_at"][:19], shown["updated_at"][:19]) == ("2020-05-01T10:00:00", "2021-02-03T04:05:06")

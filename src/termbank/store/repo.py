@@ -444,7 +444,10 @@ def _upsert_batch(session: Session, concepts: list[Concept], author: str, action
         rows = fresh[i:i + 1000]
         session.execute(ConceptRow.__table__.insert(), [
             {"id": c.id, "category": c.category, "subject": c.subject, "definition": c.definition,
-             "note": c.note, "source": c.source, "version": 1, "created_at": now, "updated_at": now,
+             "note": c.note, "source": c.source, "version": 1,
+             # The file's dates, when it has them (TBX transacGrp, a termbank CSV or JSON):
+             # an exported termbase comes back with the dates it had.
+             "created_at": c.created_at or now, "updated_at": c.updated_at or c.created_at or now,
              "updated_by": author, "created_by": author} for c in rows])
         session.execute(TermRow.__table__.insert(), [
             {"concept_id": c.id, "position": p, "lang": t.lang, "text": t.text, "type": t.type,
