@@ -262,7 +262,30 @@ def test_google_unidirectional():
     assert [[t.text for t in c.terms] for c in result.concepts] == [["general", "general"], ["major", "mayor"]]
 
 
+@pytest.mark.parametrize("data", [
+    "en;es\r\ncolonel;coronel\r\nmajor;\"mayor; comandante\"\r\n",  # Excel in a Spanish locale
+    "sep=;\r\nen;es\r\ncolonel;coronel\r\nmajor;\"mayor; comandante\"\r\n",  # with Excel's delimiter line
+])
+def test_a_google_glossary_with_semicolons(data):
+    result = read_bytes(data.encode("utf-8"), "list.csv")
+    assert result.format == "google"
+    assert [[(t.lang, t.text) for t in c.terms] for c in result.concepts] == [
+        [("en", "colonel"), ("es", "coronel")], [("en", "major"), ("es", "mayor; comandante")]]
+
+
+def test_a_delimited_file_may_start_with_a_bracket():
+    result = read_bytes("[x]\t[y]\nmajor\tmayor\n".encode("utf-8"), "small.tsv")
+    assert result.format == "deepl" and [c.terms[0].text for c in result.concepts] == ["[x]", "major"]
+
+
+def test_line_numbers_count_excels_delimiter_line():
+    with pytest.raises(FormatError) as err:
+        read_bytes('sep=;\r\nen;es\r\ncolonel;"coronel\r\n'.encode("utf-8"), "list.csv")
+    assert err.value.line == 3
+
+
 @pytest.mark.parametrize("name, data, terms", [
+    ("list.csv", "English;Spanish\nfrigate;fragata\n", [("en", "frigate"), ("es", "fragata")]),
     ("list.csv", "English,Spanish\nfrigate,fragata\n", [("en", "frigate"), ("es", "fragata")]),
     ("list.csv", "\ufeffInglés,Español\nfrigate,fragata\n", [("en", "frigate"), ("es", "fragata")]),
     ("list.csv", "Spanish,English\nfragata,frigate\n", [("es", "fragata"), ("en", "frigate")]),

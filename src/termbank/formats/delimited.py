@@ -90,6 +90,10 @@ from .base import (
 __all__ = ["TermbankCsv", "TermbankTsv", "DeeplTsv", "GoogleCsv", "PairsCsv"]
 
 _DELIMITERS = ("\t", ",", ";")
+# Excel's first line naming the delimiter of the rows after it.
+_SEP_LINE = re.compile(r"\ufeff?sep=([,;\t|])[ \t]*\r?\n")
+# A JSON document's start: not a delimited file beginning with "[x]".
+_JSON_START = re.compile(r'[\[{]\s*(?:["\[{\]}\d-]|true|false|null|$)')
 # Control characters DeepL refuses in glossary entries (C0 except tab, DEL, C1,
 # line and paragraph separators).
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
@@ -127,18 +131,23 @@ def _read_rows(data: bytes, filename: str, encoding: str | None, delimiter: str 
     text = decode_text(data, filename, encoding)
     if not text.strip():
         raise FormatError("empty file (no rows)", filename, 1)
+    start = 1
+    hint = _SEP_LINE.match(text)
+    if hint:
+        # Excel's "sep=;" first line names the delimiter; the rows start after it.
+        delimiter, text, start = hint.group(1), text[hint.end():], 2
     delim = delimiter or _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     rows: list[tuple[int, list[str]]] = []
-    start = 1
+    line0 = start - 1
     try:
         for row in reader:
             for cell in row:
                 check_formula(cell, filename, start)
             rows.append((start, [unescape_formula(c) for c in row]))
-            start = reader.line_num + 1
+            start = line0 + reader.line_num + 1
     except csv.Error as exc:
-        raise FormatError(f"CSV syntax error: {exc}", filename, reader.line_num or start) from None
+        raise FormatError(f"CSV syntax error: {exc}", filename, line0 + reader.line_num or start) from None
     return rows, delim
 
 
@@ -173,7 +182,11 @@ def _head_lines(head: bytes) -> list[str]:
     if xml_root_name(head) is not None:
         return []
     text = scan_text(head)
-    if text.lstrip().startswith(("{", "[", "<")):
+    hint = _SEP_LINE.match(text)
+    if hint:
+        text = text[hint.end():]
+    start = text.lstrip()
+    if start.startswith("<") or _JSON_START.match(start):
         return []
     lines = text.splitlines()
     if len(head) >= 4096 and len(lines) > 1:
@@ -789,8 +802,14 @@ class GoogleCsv(Format):
     description = "Google Cloud glossary CSV (equivalent term sets; unidirectional pairs on import)"
 
     def sniff(self, head: bytes) -> bool:
-        """True for a header of language codes (term sets) or header-less 2-column rows."""
-        rows = _head_rows(head, ",")
+        """True for a header of language codes (term sets) or header-less 2-column rows.
+
+        Commas, or semicolons as a spreadsheet in a Spanish locale saves "CSV".
+        """
+        return any(self._sniff(_head_rows(head, d)) for d in (",", ";"))
+
+    @staticmethod
+    def _sniff(rows: list[list[str]]) -> bool:
         if not rows or len(rows[0]) < 2:
             return False
         header = [c.strip().lstrip("\ufeff") for c in rows[0]]
@@ -803,7 +822,9 @@ class GoogleCsv(Format):
              target_lang: str | None = None, encoding: str | None = None, min_languages: int = 2,
              **options) -> ReadResult:
         """Return the concepts of a Google glossary CSV (term sets: one per row)."""
-        rows, _ = _read_rows(data, filename, encoding, delimiter=",")
+        head = data[:4096]
+        delimiter = ";" if not self._sniff(_head_rows(head, ",")) and self._sniff(_head_rows(head, ";")) else ","
+        rows, _ = _read_rows(data, filename, encoding, delimiter=delimiter)
         header_line, header = rows[0]
         cells = [c.strip() for c in header]
         named = [c for c in cells if c.lower() not in ("pos", "description")]
