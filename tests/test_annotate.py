@@ -418,6 +418,12 @@ def test_a_bare_service_name_beside_a_word_of_its_own_concept_is_kept():
     assert [c for _, c, _ in got] == ["us-navy", "mx-fam", "mx-ejercito-fam"]
 
 
+def test_a_term_left_in_the_other_language_has_this_languages_form_as_canonical():
+    (m,) = [m for m in mentions(shipped(), "El Department of Defense anunció el plan.", "es")]
+    assert (m.concept, m.flags, m.canonical, m.suggestion) == (
+        "us-dod", ("untranslated",), "Departamento de Defensa", "Department of Defense")
+
+
 def test_a_plural_with_no_inside_the_head():
     got = found(shipped(), "Los vehículos aéreos no tripulados sobrevolaron la zona.", "es")
     assert [(t, c) for t, c, _ in got] == [("vehículos aéreos no tripulados", "sec-uav")]

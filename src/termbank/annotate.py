@@ -885,9 +885,17 @@ class Annotator:
         fixed = []
         if term.status == "deprecated":
             fixed.append("deprecated")
-        if lang != doc_lang and not self._neutral(concept, term):
+        untranslated = lang != doc_lang and not self._neutral(concept, term)
+        if untranslated:
             fixed.append("untranslated")
-        canonical_term = self._canonical_term(concept, term, doc_lang if lang == doc_lang else lang)
+        # The form the document's language should use: for a term left in the other
+        # language, its translation ("Departamento de Defensa" for "el Department of
+        # Defense"), when the concept has one.
+        canonical_term = None
+        if lang == doc_lang or untranslated:
+            canonical_term = self._canonical_term(concept, term, doc_lang)
+        if canonical_term is None:
+            canonical_term = self._canonical_term(concept, term, lang)
         inflected = self._inflect_like(canonical_term, kind) if canonical_term else form
         suggestion = self._suggest(concept, term, kind, target_lang, to)
         found = self._memo[pkey] = (form, want, strip_accents(want), tuple(fixed), canonical_term, inflected,
