@@ -294,6 +294,18 @@ def test_find_numbers_ordinals_words_and_times():
                                                                                        ("3 p.m.", "time")]
 
 
+def test_military_times_are_times(annotator):
+    found = _numbers("at 0600 hours, at 1830 and 2200 hrs; the 1830s, 1,830 troops, in 1830", "en")
+    assert [(t, k) for t, _, k, _ in found] == [("0600 hours", "time"), ("1830", "time"), ("2200 hrs", "time"),
+                                                ("1,830", "number"), ("1830", "number")]
+    source = "The patrol arrived at 0600 hours and left at 1830."
+    for target, bad in [("La patrulla llegó a las 06:00 horas y partió a las 18:30.", []),
+                        ("La patrulla llegó a las 0600 horas y partió a las 1830.", []),
+                        ("La patrulla llegó a las 07:00 horas y partió a las 18:30.", ["07:00 horas"])]:
+        found = qa.check(source, target, annotator, source_lang="en", target_lang="es")
+        assert [target[f.target_span[0]:f.target_span[1]] for f in found] == bad, target
+
+
 def test_unit_conversions_within_two_percent():
     src, = qa.find_numbers("650 nautical miles", "en", ["en"])
     close, = qa.find_numbers("1200 kilómetros", "es", ["es"])

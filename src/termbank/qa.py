@@ -448,7 +448,10 @@ _RAW_NUMBER = re.compile(
 _TIME = re.compile(
     r"(?<![\w.,:])(?P<h>\d{1,2})(?:[:.](?P<min>\d{2}))?\s*(?P<ampm>[ap]\.\s?m\.|[ap]m\b)"
     r"|(?<![\w.,:])(?P<h2>\d{1,2}):(?P<min2>\d{2})(?:\s*(?:h\b|hrs?\b\.?|horas\b))?"
-    r"|(?<![\w.,:])(?P<h3>\d{1,2})[.:](?P<min3>\d{2})\s*(?:h\b|hrs?\b\.?|horas\b)",
+    r"|(?<![\w.,:])(?P<h3>\d{1,2})[.:](?P<min3>\d{2})\s*(?:h\b|hrs?\b\.?|horas\b)"
+    # Military time: "0600 hours", "1830 hrs", "a las 0600", "at 1830".
+    r"|(?<![\w.,:])(?P<h4>[01]\d|2[0-3])(?P<min4>[0-5]\d)\s*(?:hours\b|hrs?\b\.?|horas\b|h\b)"
+    r"|(?:(?<![\w.,:])(?=0\d[0-5]\d(?![\w.,:]\d))|(?<=\bat )|(?<=\blas ))(?P<h5>[01]\d|2[0-3])(?P<min5>[0-5]\d)(?![\w.,:]?\d)",
     re.IGNORECASE,
 )
 _ORDINAL = {
@@ -611,12 +614,14 @@ def find_numbers(text: str, lang: str, locales: Sequence[str], *, words: bool = 
     for m in _TIME.finditer(text):
         if not free(m.start(), m.end()):
             continue
-        h = int(m.group("h") or m.group("h2") or m.group("h3"))
-        mins = int(m.group("min") or m.group("min2") or m.group("min3") or 0)
+        h = int(m.group("h") or m.group("h2") or m.group("h3") or m.group("h4") or m.group("h5"))
+        mins = int(m.group("min") or m.group("min2") or m.group("min3") or m.group("min4") or m.group("min5") or 0)
         ampm = (m.group("ampm") or "").lower()
         if h > 24 or mins > 59:
             continue
-        if ampm.startswith("p") and h < 12:
+        if m.group("h4") or m.group("h5"):
+            values = {h * 60 + mins}  # a 24-hour clock
+        elif ampm.startswith("p") and h < 12:
             values = {(h + 12) * 60 + mins}
         elif ampm.startswith("a"):
             values = {(h % 12) * 60 + mins}
