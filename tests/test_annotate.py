@@ -424,6 +424,12 @@ def test_a_term_left_in_the_other_language_has_this_languages_form_as_canonical(
         "us-dod", ("untranslated",), "Departamento de Defensa", "Department of Defense")
 
 
+def test_plural_abbreviated_titles_are_the_rank_not_a_shorter_one():
+    # "Lt. Cols." used to be "Lt.", a Navy lieutenant, followed by nothing.
+    got = found(shipped(), "Five Lt. Cols. attended. Gens. Smith and Jones met Sgts. Maj. Ruiz and Paz.", "en")
+    assert got == [("Lt. Cols.", "us-lt-col", ()), ("Gens.", "us-gen", ()), ("Sgts. Maj.", "us-sgm", ())]
+
+
 def test_a_plural_with_no_inside_the_head():
     got = found(shipped(), "Los vehículos aéreos no tripulados sobrevolaron la zona.", "es")
     assert [(t, c) for t, c, _ in got] == [("vehículos aéreos no tripulados", "sec-uav")]

@@ -711,8 +711,8 @@ class Annotator:
             extra, kind = 0, entry.kind
             if plural_s:
                 extra, kind = 1, "acronym-plural"
-            elif term.text.endswith(".") and entry.kind in LISTED_KINDS and period:
-                extra = 1  # the abbreviation's own period: "U.S.", "Gral."
+            elif period and self._form(concept, entry.term_index, entry.kind).endswith("."):
+                extra = 1  # the abbreviation's own period: "U.S.", "Gral.", "Lt. Cols."
             out.append((concept, term, entry.term_index, kind, rule, score, extra))
         return tuple(out)
 

@@ -56,7 +56,7 @@ _STATUS_RANK = {"preferred": 0, "admitted": 1, "deprecated": 2}
 # (a person's rank or title; "Estado Mayor" has no feminine).
 _INFLECT_CATEGORIES = frozenset({"rank", "title", "unit", "other", "institution", "acronym"})
 _FEMININE_CATEGORIES = frozenset({"rank", "title"})
-_INFLECT_TYPES = frozenset({"fullForm", "shortForm", "variant"})
+_INFLECT_TYPES = frozenset({"fullForm", "shortForm", "variant", "abbreviation"})
 # The longest folded term given keys (lookup, annotate): see TermIndex._add_new.
 MAX_KEY_CHARS = 1000
 _ABBREVIATION_TYPES = frozenset({"abbreviation", "acronym"})
@@ -556,7 +556,7 @@ class TermIndex:
     #: Version of the pickled form and of the keys made (a new inflection rule makes other
     #: keys), for the cache (see cache.cached's ``layout``); marshal's format (see _Packed)
     #: may change with the Python version.
-    LAYOUT = (6, marshal.version, sys.version_info[:2])
+    LAYOUT = (7, marshal.version, sys.version_info[:2])
 
     def __init__(self) -> None:
         self.entries: dict[str, list[KeyEntry]] = {}

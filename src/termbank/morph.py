@@ -15,7 +15,8 @@ In a multiword term only the head inflects, with the words that agree with it:
   staff"), except postpositive titles ("attorney general" -> "attorneys general",
   "sergeant major" -> "sergeants major", "private first class" -> "privates first class").
 
-Abbreviations and acronyms (tokens with periods, digits or all capitals) never inflect;
+Abbreviations and acronyms (tokens with periods, digits or all capitals) never inflect,
+but for English abbreviated titles, which AP style makes plural ("Gens.", "Lt. Cols.");
 Spanish plural abbreviations (EE. UU., FF. AA.) are glossary entries of their own.
 """
 
@@ -350,10 +351,21 @@ def inflections(text: str, lang: str, kinds: tuple[str, ...] | None = None) -> l
     [('Secretaries of National Defense', 'plural')]
     >>> inflections("EE. UU.", "es"), inflections("TCO", "en")
     ([], [])
+    >>> inflections("Lt. Col.", "en"), inflections("Sgt. Maj.", "en"), inflections("U.S.", "en")
+    ([('Lt. Cols.', 'plural')], [('Sgts. Maj.', 'plural')], [])
     """
     base = _base(lang)
     text = text.strip()
     wanted = KINDS if kinds is None else tuple(kinds)
+    if base == "en" and _EN_TITLE_ABBREVIATION.fullmatch(text):
+        # AP style makes abbreviated titles plural before names: "Gens. Smith and Jones",
+        # "Lt. Cols.", "Sgts. Maj." (the head, as in "sergeants major").
+        if "plural" not in wanted:
+            return []
+        words = text.split(" ")
+        head = len(words) - 2 if words[-1] == "Maj." and len(words) > 1 and words[-2] == "Sgt." else len(words) - 1
+        words[head] = words[head][:-1] + "s."
+        return [(" ".join(words), "plural")]
     # Only the words before the first preposition, article or conjunction inflect (see
     # _agreeing_words), so the forms are those of that head with the rest of the term
     # appended: "secretario de ..." is inflected once for every "secretario de ..."
@@ -392,6 +404,8 @@ _ES_STOP_TOKEN = _stop_token(_ES_STOP)
 _EN_STOP_TOKEN = _stop_token(_EN_STOP)
 # The English heads after which _agreeing_words moves the plural to an earlier word.
 _EN_HEAD_MOVERS = frozenset({"general", "major", "class"})
+# An English abbreviated title: "Gen.", "Lt. Col.", "Sgt. Maj." (not "U.S.", "D.C.").
+_EN_TITLE_ABBREVIATION = re.compile(r"[A-Z][a-z]{1,4}\.(?: [A-Z][a-z]{1,4}\.)*")
 
 
 @lru_cache(maxsize=1 << 17)
