@@ -294,6 +294,12 @@ def test_find_numbers_ordinals_words_and_times():
                                                                                        ("3 p.m.", "time")]
 
 
+def test_a_source_span_takes_a_whole_parenthesis(annotator):
+    source = "The National Intelligence Center (CNI) met."
+    (f,) = qa.check(source, "El CISEN se reunió.", annotator, source_lang="en", target_lang="es")
+    assert f.kind == "deprecated-term" and source[f.source_span[0]:f.source_span[1]] == "National Intelligence Center (CNI)"
+
+
 def test_military_times_are_times(annotator):
     found = _numbers("at 0600 hours, at 1830 and 2200 hrs; the 1830s, 1,830 troops, in 1830", "en")
     assert [(t, k) for t, _, k, _ in found] == [("0600 hours", "time"), ("1830", "time"), ("2200 hrs", "time"),

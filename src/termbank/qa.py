@@ -1031,6 +1031,9 @@ def _occurrences(doc, tb: _Termbase, *, drop_glosses: bool) -> list[_Occ]:
                 if "untranslated" in last.mentions[0].flags and "untranslated" not in m.flags:
                     last.concept, last.category = m.concept, m.category
             last.end = m.end
+            inside = text[last.start:last.end]
+            if inside.count("(") > inside.count(")") and text[last.end:last.end + 1] == ")":
+                last.end += 1  # "Secretariat of the Navy (SEMAR)": the span takes the whole parenthesis
             continue
         if not gloss:
             out.append(_Occ(m.start, m.end, m.concept, m.category, alts, [m]))
