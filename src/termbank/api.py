@@ -328,10 +328,7 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     merge_report: list[str] = []
 
     def store_units(session, items) -> None:
-        if dry_run:
-            units["added"], units["merged"] = sum(1 for _ in items), 0
-        else:
-            units["added"], units["merged"] = repo.add_units(session, items, who)
+        units["added"], units["merged"] = repo.add_units(session, items, who, dry_run=dry_run)
 
     def work(session):
         # A new reader at each attempt: Store.run_write runs this again after a lock error.
@@ -380,8 +377,10 @@ def import_file(store: Store, path: str, *, format: str = "auto", dry_run: bool 
     n_concepts, n_units = sum(counts.values()), units["added"] + units["merged"]
     return {
         "file": path, "format": result.format, "dry_run": dry_run,
-        "concepts": counts if n_concepts or not n_units else None,
-        "units": units if n_units else None,
+        # A memory reports units (none, when its filter left none), a termbase concepts,
+        # a termbank JSON file whichever it holds.
+        "concepts": None if tm else counts if n_concepts or not n_units else None,
+        "units": units if tm or n_units else None,
         "skipped": result.skipped, "merged_in_file": result.merged, "report": result.report,
     }
 

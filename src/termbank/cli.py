@@ -666,7 +666,8 @@ def import_(
         u = report["units"]
         typer.echo(f"  translation units: {u['added']} added, {u['merged']} duplicates merged")
     if report["skipped"] or report["merged_in_file"]:
-        typer.echo(f"  in the file: {report['skipped']} rows skipped, {report['merged_in_file']} merged")
+        what = "entries" if report["units"] is not None else "rows"
+        typer.echo(f"  in the file: {report['skipped']} {what} skipped, {report['merged_in_file']} merged")
     for line in report["report"]:
         typer.echo(f"  - {line}")
 

@@ -489,12 +489,13 @@ def unit_key(unit: TMUnit) -> str:
 
 
 def add_units(session: Session, units: Iterable[TMUnit], author: str | None = None, *,
-              batch: int = 5000) -> tuple[int, int]:
+              batch: int = 5000, dry_run: bool = False) -> tuple[int, int]:
     """Store translation units, merging duplicates; return (added, merged).
 
     A unit whose languages and texts (see :func:`unit_key`) are already stored, or come
     earlier in ``units``, is merged: nothing is written for it. ``units`` is read and
     stored ``batch`` units at a time, so it can be a stream of any length (issue 8).
+    ``dry_run`` checks and counts every unit the same way and writes nothing.
     """
     added = merged = 0
     now = utcnow()
@@ -517,10 +518,10 @@ def add_units(session: Session, units: Iterable[TMUnit], author: str | None = No
         existing = _ids_of_keys(session, list(pending)) if stored_before else {}
         rows = [_unit_row(u, k, author, now) for k, u in pending.items() if k not in existing]
         merged += len(existing)
-        for i in range(0, len(rows), 1000):
+        for i in range(0, 0 if dry_run else len(rows), 1000):
             session.execute(TMUnitRow.__table__.insert(), rows[i:i + 1000])
         added += len(rows)
-    if added:
+    if added and not dry_run:
         bump_revision(session, tm=True)
     return added, merged
 
