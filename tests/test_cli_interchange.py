@@ -542,3 +542,15 @@ def test_concept_dates_in_a_file_are_kept_on_import(filled_cli, tmp_path, fmt):
     for db in (first, second):
         shown = json.loads(filled_cli("--db", db, "show", "us-army", "--json", db=False).stdout)
         assert (shown["created_at"][:19], shown["updated_at"][:19]) == ("2020-05-01T10:00:00", "2021-02-03T04:05:06")
+
+
+def test_a_control_character_in_a_term_is_refused_before_anything_is_written(filled_cli, tmp_path, db_url):
+    # No TBX or TMX file can carry U+0001: the export dropped it silently.
+    before = snapshot(db_url)
+    added = filled_cli("add", "--id", "ctl", "--en", "bad\x01term", "--es", "malo")
+    assert added.exit_code == 2 and "U+0001" in added.stderr
+    path = tmp_path / "ctl.csv"
+    path.write_text('id,term:en,term:es\nc1,ok,bien\nc2,"ok\x02x",bien\n', encoding="utf-8")
+    imported = filled_cli("import", str(path))
+    assert imported.exit_code == 3 and "ctl.csv" in imported.stderr and "U+0002" in imported.stderr
+    assert snapshot(db_url) == before

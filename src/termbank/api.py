@@ -505,7 +505,15 @@ def add(store: Store, terms: list[Term], *, concept_id: str | None = None, categ
                           source=source, terms=_with_statuses(terms, set(explicit_status)))
         return repo.add_concept(session, concept, who)
 
-    return store.run_write(work)
+    return _from_the_command_line(store, work)
+
+
+def _from_the_command_line(store: Store, work):
+    """Run ``work`` in a write transaction; what the store refuses is a usage error (exit 2), not a bad file."""
+    try:
+        return store.run_write(work)
+    except FormatError as exc:
+        raise UsageError(exc.message) from None
 
 
 def show(store: Store, concept_id: str, *, with_history: bool = False) -> dict:
@@ -566,7 +574,7 @@ def edit(store: Store, concept_id: str, *, category: str | None = None, subject:
         new = replace(concept, terms=tuple(terms), **changes)
         return repo.save_concept(session, new, who, expected_version=if_version)
 
-    return store.run_write(work)
+    return _from_the_command_line(store, work)
 
 
 def remove(store: Store, concept_id: str, *, author: str | None = None) -> Concept:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import unicodedata
 from collections import defaultdict, deque
@@ -85,6 +86,10 @@ def _concept_from_row(row: ConceptRow, terms: Iterable[Term] | None = None) -> C
     )
 
 
+# C0 controls but tab, line feed and carriage return (XML 1.0 has no way to write them), and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def check_fits(concept: Concept, *, stored: bool = False) -> None:
     """Refuse a term that shows no character, and a concept id or term ``geo`` longer than every database holds.
 
@@ -100,6 +105,10 @@ def check_fits(concept: Concept, *, stored: bool = False) -> None:
         if not visible(term.text):
             raise FormatError(f"concept {concept.id!r}: its {term.lang} term {term.text!r} shows no character "
                               "(spaces or zero-width characters only)")
+        bad = _CONTROL.search(term.text)
+        if bad:
+            raise FormatError(f"concept {concept.id!r}: its {term.lang} term {term.text!r} holds the control "
+                              f"character U+{ord(bad.group()):04X}, which no TBX or TMX file can carry")
         if term.geo is not None and len(term.geo) > GEO_MAX:
             raise FormatError(f"concept {concept.id!r}: the geographical usage of {term.text[:40]!r} is "
                               f"{len(term.geo)} characters long; at most {GEO_MAX}")
