@@ -554,3 +554,27 @@ def test_a_control_character_in_a_term_is_refused_before_anything_is_written(fil
     imported = filled_cli("import", str(path))
     assert imported.exit_code == 3 and "ctl.csv" in imported.stderr and "U+0002" in imported.stderr
     assert snapshot(db_url) == before
+
+
+def test_a_memory_comes_back_with_its_tuids_change_dates_and_repeated_props(cli, tmp_path):
+    from lxml import etree
+
+    cli("init", "--empty")
+    source = tmp_path / "client.tmx"
+    source.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header creationtool="x" '
+        'creationtoolversion="1" segtype="sentence" o-tmf="x" adminlang="en" srclang="en" datatype="plaintext"/>'
+        '<body><tu tuid="ABC-7" changeid="ana" changedate="20240102T030405Z" usagecount="4">'
+        '<prop type="x-client">SEMAR</prop><prop type="x-client">SEDENA</prop>'
+        '<tuv xml:lang="en"><seg>The Navy sailed.</seg></tuv><tuv xml:lang="es"><seg>La Armada zarpó.</seg></tuv>'
+        "</tu></body></tmx>\n", encoding="utf-8")
+    assert cli("import", str(source)).exit_code == 0
+    out = tmp_path / "back.tmx"
+    assert cli("export", "--format", "tmx", "-o", str(out)).exit_code == 0
+    if INTEROP.exists():
+        dtd = etree.DTD(str(INTEROP / "tmx/tmx14.dtd"))
+        assert dtd.validate(etree.parse(str(out))), dtd.error_log.filter_from_errors()[:3]
+    (tu,) = etree.parse(str(out)).iter("tu")
+    assert {k: tu.get(k) for k in ("tuid", "changeid", "changedate", "usagecount")} == {
+        "tuid": "ABC-7", "changeid": "ana", "changedate": "20240102T030405Z", "usagecount": "4"}
+    assert [(p.get("type"), p.text) for p in tu.iter("prop")] == [("x-client", "SEMAR"), ("x-client", "SEDENA")]

@@ -34,8 +34,12 @@ the bytes the whole document serialized as one tree would have.
 Unit fields: ``tuid`` -> ``id`` (``tuid-2``... when one ``tu`` gives several units),
 ``creationid``/``creationdate`` -> ``created_by``/``created_at`` (the ``tu``'s, else the
 target ``tuv``'s), ``prop type="x-origin"`` -> ``origin``, ``note`` elements and
-``prop type="note"`` -> ``note``, other ``tu`` props -> ``props``; props of the source
-and target ``tuv`` -> ``props`` as ``source:TYPE`` / ``target:TYPE``.
+``prop type="note"`` -> ``note``, other ``tu`` props -> ``props`` (several of one type as
+one value, a line each, and several props again on export); props of the source and
+target ``tuv`` -> ``props`` as ``source:TYPE`` / ``target:TYPE``. The store numbers its
+units itself: it keeps a unit's ``id`` as the prop ``tu:tuid``. That prop and the ``tu``
+attributes of :data:`_TU_KEPT` (last change, usage counts), kept in ``props`` as
+``tu:NAME``, are written back as attributes.
 """
 
 from __future__ import annotations
@@ -339,7 +343,13 @@ class _Reader:
             if not (_lang_ok(s_lang, self.want_source) and _lang_ok(t_lang, self.want_target)):
                 self.filtered += 1
                 continue
+            uid = tuid if tuid is None or len(targets) == 1 else (tuid if n == 1 else f"{tuid}-{n}")
             unit_props = dict(props)
+            # The tu's attributes the unit has no field for come back on export (_TU_KEPT).
+            for attr in _TU_KEPT[1:]:  # the tuid is the unit's id
+                value = tu.get(attr)
+                if value:
+                    unit_props[f"tu:{attr}"] = value
             for k, v in s_props.items():
                 unit_props[f"source:{k}"] = v
             for k, v in t_props.items():
@@ -349,7 +359,6 @@ class _Reader:
             if created and when is None:
                 self.bad_dates += 1
             note = "\n".join(dict.fromkeys(x for x in notes + s_notes + t_notes if x)) or None
-            uid = tuid if tuid is None or len(targets) == 1 else (tuid if n == 1 else f"{tuid}-{n}")
             out.append(TMUnit(
                 source_lang=s_lang, source=s_text, target_lang=t_lang, target=t_text, id=uid,
                 origin=origin, created_by=tu.get("creationid") or t_tuv.get("creationid"),
@@ -410,6 +419,12 @@ def header_srclang(source_langs: Iterable[str]) -> str:
     """
     langs = set(source_langs)
     return langs.pop() if len(langs) == 1 else "*all*"
+
+
+# Attributes of <tu> (TMX 1.4b) that a unit keeps in its props as "tu:NAME" and that are
+# written back: the original tuid, the last change and the usage counts.
+_TU_KEPT = ("tuid", "changedate", "changeid", "usagecount", "lastusagedate", "creationtool",
+            "creationtoolversion")
 
 
 def _add_prop(props: dict[str, str], kind: str, value: str) -> None:
@@ -522,8 +537,13 @@ class TmxFormat(Format):
     @staticmethod
     def _tu(body: etree._Element, u: TMUnit, srclang: str, inline: str, n: int) -> None:
         tu = etree.SubElement(body, "tu")
-        if u.id:
-            tu.set("tuid", xml_safe(u.id))
+        props = dict(u.props or {})
+        kept = {attr: props.pop(f"tu:{attr}") for attr in _TU_KEPT if f"tu:{attr}" in props}
+        tuid = kept.pop("tuid", None) or u.id
+        if tuid:
+            tu.set("tuid", xml_safe(tuid))
+        for attr, value in kept.items():
+            tu.set(attr, xml_safe(value))
         if u.created_at:
             tu.set("creationdate", format_tmx_date(u.created_at))
         if u.created_by:
@@ -536,17 +556,20 @@ class TmxFormat(Format):
         if u.origin:
             etree.SubElement(tu, "prop", type="x-origin").text = xml_safe(u.origin)
         side: dict[str, dict[str, str]] = {"source": {}, "target": {}}
-        for key, value in (u.props or {}).items():
+        for key, value in props.items():
             prefix, _, rest = key.partition(":")
             if prefix in side and rest:
                 side[prefix][rest] = value
             else:
-                etree.SubElement(tu, "prop", type=xml_safe(key) or "x-unknown").text = xml_safe(value)
+                # Props of one type were read as one value, a line each (_add_prop).
+                for one in value.split("\n"):
+                    etree.SubElement(tu, "prop", type=xml_safe(key) or "x-unknown").text = xml_safe(one)
         for which, lang, text in (("source", u.source_lang, u.source), ("target", u.target_lang, u.target)):
             tuv = etree.SubElement(tu, "tuv")
             tuv.set(XML_LANG, lang)
             for key, value in side[which].items():
-                etree.SubElement(tuv, "prop", type=xml_safe(key)).text = xml_safe(value)
+                for one in value.split("\n"):
+                    etree.SubElement(tuv, "prop", type=xml_safe(key)).text = xml_safe(one)
             seg = etree.SubElement(tuv, "seg")
             if inline == "keep":
                 _fill_markup(seg, text, u.id or f"#{n}")

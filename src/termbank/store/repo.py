@@ -557,11 +557,14 @@ def _unit_row(u: TMUnit, key: str, author: str | None, now) -> dict:
     if u.created_by is not None and len(u.created_by) > AUTHOR_MAX:
         raise FormatError(f"a translation unit's author ({u.created_by[:40]!r}…) is {len(u.created_by)} "
                           f"characters long; at most {AUTHOR_MAX}")
+    props = dict(u.props or {})
+    if u.id and "tu:tuid" not in props:
+        props["tu:tuid"] = u.id  # the store numbers its units: the file's id is kept, and exported as tuid
     return {
         "key": key, "source_lang": u.source_lang, "source": u.source, "target_lang": u.target_lang,
         "target": u.target, "origin": u.origin, "created_by": u.created_by or author,
         "created_at": u.created_at or now, "updated_at": now, "note": u.note,
-        "props": json.dumps(u.props, ensure_ascii=False) if u.props else None,
+        "props": json.dumps(props, ensure_ascii=False) if props else None,
     }
 
 
