@@ -395,6 +395,25 @@ def test_inline_codes_kept_on_import_come_back_on_export(cli, tmp_path):
 
 
 @needs_interop
+def test_units_kept_with_inline_codes_are_searched_by_their_words_and_export_beside_plain_ones(cli, tmp_path):
+    from lxml import etree
+
+    assert cli("init", "--empty").exit_code == 0
+    source = INTEROP / "tmx" / "tmx-compliance-kit" / "ImportTest2A.tmx"
+    assert cli("import", str(source), "--inline", "keep").exit_code == 0
+    hits = json.loads(cli("tm", "search", "The big black cat sleeps.", "--from", "en", "--json").stdout)
+    assert hits and hits[0]["score"] == 100 and "<bpt" in hits[0]["source"]
+    # A plain unit with "&" beside them: the keep-mode export writes it as text.
+    assert cli("tm", "add", "The R&D budget grew.", "El presupuesto de I+D creció.").exit_code == 0
+    out = tmp_path / "mixed.tmx"
+    result = cli("export", "--format", "tmx", "--inline", "keep", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    dtd = etree.DTD(str(INTEROP / "tmx" / "tmx14.dtd"))
+    assert dtd.validate(etree.parse(str(out))), dtd.error_log
+    assert "The R&D budget grew." in [seg.text for seg in etree.parse(str(out)).iter("seg")]
+
+
+@needs_interop
 def test_an_id_reused_for_another_concept_is_replaced_with_a_warning(cli):
     # Both official samples call their concept "c1": a file, then an open cluster.
     assert cli("init", "--empty").exit_code == 0

@@ -41,7 +41,7 @@ SIDES = ("en", "es")
 SAVE_ALWAYS_BELOW = 200_000
 SAVE_BACKLOG = 0.01
 # Written into the meta data; an index of another layout or termbank version is rebuilt.
-INDEX_LAYOUT = 2
+INDEX_LAYOUT = 3
 
 
 def _url_hash(url: str) -> str:
@@ -64,12 +64,17 @@ def _side_text(lang: str, row: tuple) -> str | None:
 
 
 def _extend(index: TMIndex, rows: Iterable[tuple], lang: str) -> None:
-    """Index the rows' texts in ``lang`` and advance the meta figures past them."""
+    """Index the rows' texts in ``lang`` and advance the meta figures past them.
+
+    Units imported with their inline codes kept are indexed by their words.
+    """
+    from .formats.tmx import plain_text
+
     meta = index.meta
     for row in rows:
         text = _side_text(lang, row)
         if text is not None:
-            index.add(row[0], text)
+            index.add(row[0], plain_text(text))
         meta["units"] += 1
         meta["id_sum"] += row[0]
         meta["last_id"] = max(meta["last_id"], row[0])

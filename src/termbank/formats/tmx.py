@@ -591,15 +591,41 @@ def _indent(el: etree._Element, level: int = 0) -> None:
     kids[-1].tail = "\n" + "  " * level
 
 
-def _fill_markup(seg: etree._Element, markup: str, where: str) -> None:
+def _parse_markup(markup: str) -> etree._Element | None:
+    """Return ``<seg>markup</seg>`` parsed, or None when it is not TMX inline markup."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         parsed = etree.fromstring(f"<seg>{xml_safe(markup)}</seg>".encode("utf-8"), parser)
-    except etree.XMLSyntaxError as exc:
-        raise FormatError(f"unit {where}: inline markup is not well-formed ({exc.msg})") from None
+    except etree.XMLSyntaxError:
+        return None
     for el in parsed.iter():
         if el is not parsed and (not isinstance(el.tag, str) or el.tag not in INLINE_TAGS):
-            raise FormatError(f"unit {where}: <{el.tag}> is not a TMX 1.4b inline element")
+            return None
+    return parsed
+
+
+def _fill_markup(seg: etree._Element, markup: str, where: str) -> None:
+    """Write a unit's text into ``seg`` as kept markup, or as plain text when it is not markup.
+
+    A memory holds both: units imported with ``inline="keep"`` and units added as plain
+    text ("The R&D budget", "x < y"), which the store does not tell apart.
+    """
+    parsed = _parse_markup(markup)
+    if parsed is None:
+        seg.text = xml_safe(markup)
+        return
     seg.text = parsed.text
     for ch in parsed:
         seg.append(ch)
+
+
+def plain_text(text: str) -> str:
+    """Return the words of a unit's text: kept inline markup read as :func:`seg_text` does.
+
+    >>> plain_text('The <bpt i="1">&lt;b></bpt>big<ept i="1">&lt;/b></ept> cat'), plain_text("R&D < 5")
+    ('The big cat', 'R&D < 5')
+    """
+    if "<" not in text and "&" not in text:
+        return text
+    parsed = _parse_markup(text)
+    return text if parsed is None else seg_text(parsed)
