@@ -155,6 +155,11 @@ def test_export_options_and_errors(filled_cli, tmp_path):
     assert md.exit_code == 0 and md.stdout.startswith("#")
     assert filled_cli("export", "--format", "docx").exit_code == 2
     assert filled_cli("export", "--category", "weapons").exit_code == 2
+    # Options that would be ignored, or make an es -> es glossary, are usage errors.
+    tmx = filled_cli("export", "--format", "tmx", "--category", "rank")
+    assert tmx.exit_code == 2 and "translation memory" in tmx.stderr
+    same = filled_cli("export", "--format", "deepl", "--source-lang", "es", "--target-lang", "es-MX")
+    assert same.exit_code == 2 and "one language" in same.stderr
     assert filled_cli("import", str(tmp_path / "missing.tbx")).exit_code == 3
 
 

@@ -407,7 +407,13 @@ def export_to(store: Store, out: BinaryIO, *, format: str = "tbx", category: str
         raise UsageError(f"format {format!r} can only be imported")
     if category is not None:
         _check_category(category)
+        if fmt.kind == "tm":
+            raise UsageError(f"--category selects concepts; --format {fmt.name} exports the translation memory")
     options = {k: v for k, v in options.items() if v is not None}
+    source, target = options.get("source_lang"), options.get("target_lang")
+    if source and target and base_language(source) == base_language(target):
+        raise UsageError(f"--source-lang {source} and --target-lang {target} are one language; "
+                         "a glossary goes from one language to the other")
     with store.read() as session:
         if fmt.kind == "tm":
             items = repo.iter_units(session)
