@@ -406,6 +406,18 @@ def test_a_bare_service_name_inside_another_countrys_name_is_not_a_mention():
     assert [(t, c) for t, c, _ in es] == [("Ejército", "mx-ejercito"), ("Marina", "mx-semar")]
 
 
+def test_a_bare_service_name_after_a_heading_a_date_or_in_a_headline_is_kept():
+    for text, lang, want in [
+        ("WASHINGTON\nArmy officials said the plan is ready.", "en", "us-army"),
+        ("WASHINGTON\r\nArmy officials said the plan is ready.", "en", "us-army"),
+        ("In January Army officials said the plan is ready.", "en", "us-army"),
+        ("Pentagon Tells Army To Cut Costs", "en", "us-army"),
+        ("Despliegue del Ejército\nEl Ejército desplegó tropas.", "es", "mx-ejercito"),
+    ]:
+        got = found(shipped(), text, lang)
+        assert [c for _, c, _ in got].count(want) == text.count("Army") + text.count("Ejército"), (text, got)
+
+
 def test_a_bare_service_name_beside_a_word_of_its_own_concept_is_kept():
     # And a longer name listed for another concept is found whole.
     got = found(shipped(), "the Colombian National Army and el Ejército Peruano", "en")

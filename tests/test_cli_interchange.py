@@ -578,6 +578,12 @@ def test_a_control_character_in_a_term_is_refused_before_anything_is_written(fil
     imported = filled_cli("import", str(path))
     assert imported.exit_code == 3 and "ctl.csv" in imported.stderr and "U+0002" in imported.stderr
     assert snapshot(db_url) == before
+    # A concept an earlier version stored with one stays editable; edit adds none.
+    with create_engine(db_url).begin() as conn:
+        conn.execute(text("UPDATE term SET text = 'Army\x01' WHERE concept_id = 'us-army' AND text = 'Army'"))
+    assert filled_cli("edit", "us-army", "--note", "checked").exit_code == 0
+    added = filled_cli("edit", "us-army", "--add-term", "en:bad\x02term")
+    assert added.exit_code == 2 and "U+0002" in added.stderr
 
 
 def test_a_memory_comes_back_with_its_tuids_change_dates_and_repeated_props(cli, tmp_path):

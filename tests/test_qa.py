@@ -145,6 +145,8 @@ def test_another_rank_inside_the_right_one_is_a_wrong_term(annotator):
     ]:
         assert _kinds(annotator, source, target) == [("wrong-term", wrong)], target
     assert _kinds(annotator, "Lt. Col. John Smith spoke.", "Habló el teniente coronel John Smith.") == []
+    # "general" is also the generic title of every general officer (ranks-us.toml).
+    assert _kinds(annotator, "Brig. Gen. John Smith spoke.", "Habló el general John Smith.") == []
 
 
 def test_terms_are_counted_per_occurrence(annotator):
@@ -301,9 +303,14 @@ def test_a_source_span_takes_a_whole_parenthesis(annotator):
 
 
 def test_military_times_are_times(annotator):
-    found = _numbers("at 0600 hours, at 1830 and 2200 hrs; the 1830s, 1,830 troops, in 1830", "en")
+    found = _numbers("at 0600 hours, at 1830 and at 2200 hrs; the 1830s, 1,830 troops, in 1830", "en")
     assert [(t, k) for t, _, k, _ in found] == [("0600 hours", "time"), ("1830", "time"), ("2200 hrs", "time"),
                                                 ("1,830", "number"), ("1830", "number")]
+    # Years, counts, durations and altitudes after "at" / "las" stay numbers.
+    for text, lang in [("Spending stayed at 2015 levels.", "en"), ("They logged 1500 hours of training.", "en"),
+                       ("The helicopters flew at 1500 feet.", "en"), ("De las 2000 armas incautadas.", "es"),
+                       ("Registraron 1500 horas de vuelo.", "es")]:
+        assert [k for _, _, k, _ in _numbers(text, lang, [lang])] == ["number"], text
     source = "The patrol arrived at 0600 hours and left at 1830."
     for target, bad in [("La patrulla llegó a las 06:00 horas y partió a las 18:30.", []),
                         ("La patrulla llegó a las 0600 horas y partió a las 1830.", []),

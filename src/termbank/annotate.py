@@ -84,11 +84,11 @@ _GENERIC_PLURALS = frozenset({
 })
 _SENTENCE_END = set('.!?¿¡:;"“”«»\n')
 # The word right before a mention, across spaces and at most one line break.
-_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)[ \t\u00a0]*\n?[ \t\u00a0]*\Z")
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)[ \t\u00a0]*\r?\n?[ \t\u00a0]*\Z")
 # What may follow a Spanish name and go on with it: a capitalized word, straight after it
 # or after "de", "del", "de la" ("Ejército Peruano", "Armada de Chile").
 _NAME_GOES_ON = re.compile(
-    r"(?=\s)[ \t\u00a0]*\n?[ \t\u00a0]*(?:(?:de|del)[ \t\u00a0\n]+(?:(?:la|las|los|el)[ \t\u00a0\n]+)?)?"
+    r"(?=\s)[ \t\u00a0]*\r?\n?[ \t\u00a0]*(?:(?:de|del)[ \t\u00a0\r\n]+(?:(?:la|las|los|el)[ \t\u00a0\r\n]+)?)?"
     r"([^\W\d_][\w'’.-]*)")
 # The automaton scans a copy of the folded text in which every character that cannot be
 # inside a word (str.isalnum() is False; \w is isalnum plus "_") is _GAP, for keys padded
@@ -185,7 +185,17 @@ def _inside_another_name(c: _Candidate, text: str) -> bool:
     >>> [_inside_another_name(cand(t, 3, 11, "es"), t)
     ...  for t in ("el Ejército Peruano", "el Ejército de Tierra", "el Ejército y la Marina", "el Ejército. La")]
     [True, True, False, False]
+
+    Not in a line written in title case or capitals (a headline), nor beside a word
+    that a capital does not make a name: a sentence's first word ("The"), a month or
+    a day ("In January Army officials"), a dateline ("WASHINGTON").
+
+    >>> [_inside_another_name(cand(t, t.index("Army"), t.index("Army") + 4, "en"), t)
+    ...  for t in ("In January Army officials", "WASHINGTON\\nArmy officials", "Pentagon Tells Army To Cut Costs")]
+    [False, False, False]
     """
+    if _headline(text, c.start, c.end):
+        return False
     if c.term.base_lang == "en":
         m = _WORD_BEFORE.search(text[max(0, c.start - 60):c.start])
         if m is None:
@@ -193,14 +203,44 @@ def _inside_another_name(c: _Candidate, text: str) -> bool:
         word = m.group(1)
         if word.endswith(".") and "." not in word[:-1]:
             return False  # the end of a sentence ("... Smith. Army officials"), not "U.S."
-        if not word[:1].isupper() or word in _opening_words("en"):
+        if not word[:1].isupper() or word in _opening_words("en") or word in _calendar_words() \
+                or (word.isupper() and len(word) > 3 and "." not in word):
             return False
     else:
         m = _NAME_GOES_ON.match(text, c.end)
-        if m is None or not m.group(1)[:1].isupper():
+        if m is None or not m.group(1)[:1].isupper() or m.group(1) in _opening_words("es"):
             return False
         word = m.group(1)
     return _bare_word(word) not in {_bare_word(w) for t in c.concept.terms for w in t.text.split()}
+
+
+def _headline(text: str, start: int, end: int) -> bool:
+    """Return whether the line around ``start:end`` reads as a headline: it starts with a
+    capital, has no comma and no final period, and every word of four letters or more
+    (three at least) starts with a capital.
+
+    >>> _headline("Pentagon Tells Army To Cut Costs", 15, 19), _headline("The commander of the Colombian Army", 30, 34)
+    (True, False)
+    >>> _headline("The Indian Army and the Colombian Congress met.", 11, 15)
+    False
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:len(text) if line_end < 0 else line_end].strip()
+    if not line[:1].isupper() or "," in line or line.endswith("."):
+        return False
+    words = [w for w in _WORD.findall(line) if len(w) >= 4]
+    return len(words) >= 3 and all(w[:1].isupper() for w in words)
+
+
+@lru_cache(maxsize=None)
+def _calendar_words() -> frozenset[str]:
+    """English month and day names (babel's CLDR data): capitalized, yet not part of a name."""
+    from babel import Locale
+
+    en = Locale("en")
+    return frozenset(name for names in (en.months["format"]["wide"], en.days["format"]["wide"])
+                     for name in names.values())
 
 
 def _bare_word(word: str) -> str:

@@ -33,7 +33,7 @@ from .model import (
 
 # SQLAlchemy (through store.repo) is imported by the functions that use a session, not
 # here: a lookup or annotate whose index is cached never opens one (issue 8).
-from .normalize import visible
+from .normalize import control_character, visible
 from .store.db import Store, open_store
 
 __all__ = [
@@ -450,6 +450,10 @@ def parse_term_spec(spec: str) -> Term:
     text = ":".join(rest).strip()
     if not visible(text):
         raise UsageError(f"term {spec!r} has no text")
+    bad = control_character(text)
+    if bad:
+        raise UsageError(f"term {spec!r} holds the control character U+{ord(bad):04X}, which no TBX or TMX "
+                         "file can carry")
     return Term(lang=lang, text=unicodedata.normalize("NFC", text), type=ttype, status=status or "preferred")
 
 
@@ -797,8 +801,10 @@ def tm_align(store: Store, en_file: str, es_file: str, *, dry_run: bool = False,
     from .annotate import detect_language
     from .normalize import visible
 
+    from .articles import mask_html
+
     for name, article in ((en_file, en_article), (es_file, es_article)):
-        if not visible(article.text):
+        if not visible(mask_html(article.text) if article.is_html else article.text):
             raise FormatError("the file is empty; nothing to align", str(name))
     found = (detect_language(en_article.text), detect_language(es_article.text))
     if found != ("en", "es"):

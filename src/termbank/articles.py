@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FormatError, UsageError
+from .normalize import decode_named
 
 __all__ = ["Article", "decode_text", "read_article", "iter_articles", "mask_html", "ARTICLE_SUFFIXES"]
 
@@ -55,7 +56,7 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> tuple[st
         except LookupError:
             raise UsageError(f"unknown encoding {encoding!r}") from None
         try:
-            text = data.decode(encoding)
+            text = decode_named(data, encoding)
         except UnicodeDecodeError as exc:
             raise FormatError(f"not valid {encoding} at byte {exc.start}", name, _line_of(data, exc.start)) from None
         except LookupError:  # a codec that is not a text encoding: rot13, base64, zip

@@ -106,17 +106,19 @@ def to_locale(tag: str) -> Locale:
 def locale_distance(tag: str, want: str | None) -> int:
     """Return how well a term's locale ``tag`` fits the locale ``want`` asked for (0 best).
 
-    0: the same locale, or no region asked for; 1: a region containing it in CLDR's
-    locale tree (``es-419``, Latin America, for ``es-MX``); 2: the language alone (``es``);
-    3: another region (``es-ES`` for ``es-MX``).
+    0: the same locale, or nothing asked for; 1: a region containing it in CLDR's locale
+    tree (``es-419``, Latin America, for ``es-MX``), or any region when the language alone
+    is asked for; 2: the language alone (``es``); 3: another region (``es-ES`` for ``es-MX``).
 
     >>> [locale_distance(t, "es-MX") for t in ("es-MX", "es-419", "es", "es-ES")]
     [0, 1, 2, 3]
-    >>> locale_distance("es-ES", None), locale_distance("es-419", "es")
-    (0, 0)
+    >>> locale_distance("es-ES", None), locale_distance("es", "es"), locale_distance("es-419", "es")
+    (0, 0, 1)
     """
-    if not want or "-" not in want:
+    if not want:
         return 0
+    if "-" not in want:
+        return 0 if "-" not in tag else 1
     tag, want = tag.lower(), want.lower()
     if tag == want:
         return 0

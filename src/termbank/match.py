@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from .heap import Blob, bulk
 from .model import Concept, Term
-from .morph import inflections
+from .morph import inflections, is_title_abbreviation
 from .normalize import fold, fold_case, normalize_space
 
 __all__ = ["KeyEntry", "Hit", "TermIndex", "MATCH_CLASSES", "SCORES", "FUZZY_MAX", "joined_key"]
@@ -556,7 +556,7 @@ class TermIndex:
     #: Version of the pickled form and of the keys made (a new inflection rule makes other
     #: keys), for the cache (see cache.cached's ``layout``); marshal's format (see _Packed)
     #: may change with the Python version.
-    LAYOUT = (7, marshal.version, sys.version_info[:2])
+    LAYOUT = (8, marshal.version, sys.version_info[:2])
 
     def __init__(self) -> None:
         self.entries: dict[str, list[KeyEntry]] = {}
@@ -709,8 +709,10 @@ class TermIndex:
                 continue
             kinds = _FEMININE_KINDS if category in _FEMININE_CATEGORIES else _PLURAL_KINDS
             for term in concept.terms:
+                # Of the abbreviations, English titles take a plural ("Lt. Cols."); no other does.
                 forms.append(inflections(term.text, term.lang, kinds)
-                             if keys[k] and term.type in _INFLECT_TYPES else None)
+                             if keys[k] and term.type in _INFLECT_TYPES
+                             and (term.type != "abbreviation" or is_title_abbreviation(term.text)) else None)
                 k += 1
         flat = [form for fs in forms if fs for form, _ in fs]
         flat_keys = _fold_all(flat, fold)

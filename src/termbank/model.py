@@ -170,9 +170,11 @@ class Concept:
 
         def key(t: Term) -> tuple:
             # A term of the requested locale wins over the generic preferred term
-            # (``--to es-MX``), but a deprecated term never wins while another exists.
-            return (t.status == "deprecated", role is not None and (t.type in abbr) != role,
-                    locale_distance(t.lang, locale), status_rank.get(t.status, 1), type_rank.get(t.type, 5))
+            # (``--to es-MX``), but a deprecated term never wins while another exists, and
+            # another region's term ("VANT", es-MX, for es-ES) only when nothing else is left.
+            fit = locale_distance(t.lang, locale)
+            return (t.status == "deprecated", fit == 3, role is not None and (t.type in abbr) != role,
+                    fit, status_rank.get(t.status, 1), type_rank.get(t.type, 5))
 
         return min(candidates, key=key)
 

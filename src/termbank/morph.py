@@ -26,7 +26,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["KINDS", "inflections", "inflect_word", "plural", "feminine"]
+__all__ = ["KINDS", "inflections", "inflect_word", "plural", "feminine", "is_title_abbreviation"]
 
 #: The inflection kinds, in the order :func:`inflections` returns them.
 KINDS: tuple[str, ...] = ("plural", "feminine", "feminine-plural")
@@ -357,7 +357,7 @@ def inflections(text: str, lang: str, kinds: tuple[str, ...] | None = None) -> l
     base = _base(lang)
     text = text.strip()
     wanted = KINDS if kinds is None else tuple(kinds)
-    if base == "en" and _EN_TITLE_ABBREVIATION.fullmatch(text):
+    if base == "en" and is_title_abbreviation(text):
         # AP style makes abbreviated titles plural before names: "Gens. Smith and Jones",
         # "Lt. Cols.", "Sgts. Maj." (the head, as in "sergeants major").
         if "plural" not in wanted:
@@ -386,6 +386,15 @@ def inflections(text: str, lang: str, kinds: tuple[str, ...] | None = None) -> l
         if last.lower() not in _EN_HEAD_MOVERS:
             before, lead = lead[:len(lead) - len(last)], last
     return [(before + form + rest, kind) for form, kind in _head_inflections(lead, base, wanted)]
+
+
+def is_title_abbreviation(text: str) -> bool:
+    """Return whether ``text`` is an English abbreviated title, the only abbreviations that inflect.
+
+    >>> [is_title_abbreviation(t) for t in ("Lt. Col.", "Gen.", "Sgt. 1st Class", "LtGen", "U.S.")]
+    [True, True, False, False, False]
+    """
+    return _EN_TITLE_ABBREVIATION.fullmatch(text.strip()) is not None
 
 
 def _stop_token(words: frozenset[str]) -> re.Pattern:

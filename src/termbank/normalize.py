@@ -19,6 +19,7 @@ NFD). That keeps one output position per input character, which the offset map n
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import pickle
@@ -31,7 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["fold", "fold_case", "strip_accents", "normalize_space", "visible", "Folded", "fold_with_offsets"]
+__all__ = ["fold", "fold_case", "strip_accents", "normalize_space", "visible", "Folded", "fold_with_offsets",
+           "decode_named", "control_character"]
 
 # Ranges folded ahead of time (Latin, IPA, combining marks, Greek, Cyrillic, general
 # punctuation, letterlike symbols, ligatures, full-width forms); any other character is
@@ -476,3 +478,39 @@ def fold_with_offsets(text: str, keep_case: bool = False, cased: bool = False) -
     # the marks, and the folded letters are lowercase already) and is much faster.
     lower = out.lower() if out.isascii() or not _BEYOND_LATIN1.search(out) else out.translate(_UNMARK)
     return Folded(text, lower, start_a, end_a, start_b, end_b, cased=out)
+
+
+def decode_named(data: bytes, encoding: str) -> str:
+    """Decode; text named Latin-1 is read as Windows-1252, as the WHATWG Encoding Standard does.
+
+    Files "in Latin-1" from Windows put curly quotes and dashes in 0x80-0x9F, which
+    Latin-1 reads as invisible controls.
+
+    >>> decode_named(b"\\x93Marina\\x94 \\x96 1,200", "latin-1")
+    '“Marina” – 1,200'
+    """
+    try:
+        latin = codecs.lookup(encoding).name == "iso8859-1"
+    except LookupError:
+        latin = False
+    if latin:
+        return data.decode("cp1252", errors="strict") if not _CP1252_HOLES.search(data) else data.decode("latin-1")
+    return data.decode(encoding)
+
+
+# Bytes Windows-1252 leaves undefined: a file holding them is read as Latin-1 proper.
+_CP1252_HOLES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
+# C0 controls but tab, line feed and carriage return (XML 1.0 has no way to write them), and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character(text: str) -> str | None:
+    r"""Return the first control character of ``text`` that no TBX or TMX file can carry, or None.
+
+    >>> control_character("bad\x01term"), control_character("line\nbreak")
+    ('\x01', None)
+    """
+    found = _CONTROL.search(text)
+    return found.group() if found else None

@@ -449,9 +449,13 @@ _TIME = re.compile(
     r"(?<![\w.,:])(?P<h>\d{1,2})(?:[:.](?P<min>\d{2}))?\s*(?P<ampm>[ap]\.\s?m\.|[ap]m\b)"
     r"|(?<![\w.,:])(?P<h2>\d{1,2}):(?P<min2>\d{2})(?:\s*(?:h\b|hrs?\b\.?|horas\b))?"
     r"|(?<![\w.,:])(?P<h3>\d{1,2})[.:](?P<min3>\d{2})\s*(?:h\b|hrs?\b\.?|horas\b)"
-    # Military time: "0600 hours", "1830 hrs", "a las 0600", "at 1830".
-    r"|(?<![\w.,:])(?P<h4>[01]\d|2[0-3])(?P<min4>[0-5]\d)\s*(?:hours\b|hrs?\b\.?|horas\b|h\b)"
-    r"|(?:(?<![\w.,:])(?=0\d[0-5]\d(?![\w.,:]\d))|(?<=\bat )|(?<=\blas ))(?P<h5>[01]\d|2[0-3])(?P<min5>[0-5]\d)(?![\w.,:]?\d)",
+    # Military time: four digits with a leading zero ("0600"), or after "at" / "a las"
+    # with "hours" after them or ending the clause ("at 1500 hours", "left at 1830.").
+    # Not "1,500 hours of training", "at 2015 levels", "las 2000 armas".
+    r"|(?:(?<![\w.,:])(?=0)|(?<=\bat )|(?<=\blas ))(?P<h4>[01]\d|2[0-3])(?P<min4>[0-5]\d)"
+    r"\s*(?:hours\b|hrs?\b\.?|horas\b|h\b)"
+    r"|(?:(?<![\w.,:])(?=0\d[0-5]\d(?![\w.,:]?\d))|(?<=\bat )|(?<=\blas ))(?P<h5>[01]\d|2[0-3])(?P<min5>[0-5]\d)"
+    r"(?![\w.,:]?\d)(?=0|\s*(?:[.,;:)!?]|$|\s(?:and|y|on|el|local)\b))",
     re.IGNORECASE,
 )
 _ORDINAL = {
@@ -884,6 +888,10 @@ _WORD_RE = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*\.?")
 # Categories whose concepts are posts a person holds: one in the target where the source
 # has another is a wrong translation, not a shorter form of it.
 _POSTS = frozenset({"rank", "title"})
+# Rank concepts whose word is also the generic title of every grade named with it, as
+# the glossary says (ranks-us.toml, ranks-mx.toml): "el general Smith" for a brigadier
+# general, "el capitán" for a navy captain, is not another rank.
+_GENERIC_TITLES = frozenset({"us-gen", "us-capt"})
 _FUZZY_MIN = 85.0
 
 
@@ -1192,11 +1200,14 @@ def _term_findings(src_doc, tgt_doc, tb: _Termbase, pos: _PositionMap, source: s
         for t in tgt:
             if t.matched or not (sentence[0] <= t.start < sentence[1]):
                 continue
+            got = fold(target[t.start:t.end])
             if s.category in _POSTS and t.category in _POSTS and s.concept not in t.concepts \
                     and t.concept not in s.concepts:
-                wrong.append((abs(t.start - pos(s.start)), t.start, t))
+                if t.concept in _GENERIC_TITLES and any(f"{got} " in f"{f} " or f" {got}" in f" {f}" for f in forms):
+                    near.append((abs(t.start - pos(s.start)), t.start, t))  # "el general" for a brigadier general
+                else:
+                    wrong.append((abs(t.start - pos(s.start)), t.start, t))
                 continue
-            got = fold(target[t.start:t.end])
             if len(got) >= 6 and any(_contains(f, got) or _contains(got, f) for f in forms if len(f) >= 6):
                 near.append((abs(t.start - pos(s.start)), t.start, t))
         if near:

@@ -24,6 +24,7 @@ from lxml import etree
 
 from ..errors import FormatError
 from ..langs import normalize_tag
+from ..normalize import decode_named
 from ..model import Concept, Term, TMUnit
 
 __all__ = [
@@ -230,7 +231,7 @@ def decode_text(data: bytes, filename: str, encoding: str | None = None) -> str:
                 filename, _line_at(data, nul))
         enc = "utf-8"
     try:
-        text = data[skip:].decode(enc)
+        text = decode_named(data[skip:], enc)
     except UnicodeDecodeError as exc:
         line = _line_at(data, skip + exc.start) if enc.startswith("utf-8") else None
         hint = "" if encoding else " (convert it to UTF-8, or name the encoding)"

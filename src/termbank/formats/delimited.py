@@ -37,11 +37,12 @@ Formats (one class each):
 
 Every reader: BOM-aware UTF-8 (or UTF-16 with BOM); other encodings are refused with
 the line of the first bad byte unless ``encoding=`` is given; the delimiter is sniffed
-(comma, semicolon or tab); cells neutralized against spreadsheet formulas by a
-termbank export are given back as they were. The DeepL and Google glossaries are
-written for the translation services, without that neutralizing. Rows that repeat a source term are
-merged into one concept and rows without terms are skipped, with report lines.
-Options a format does not know are ignored.
+(comma, semicolon or tab); a cell that is a spreadsheet formula is refused, and one
+neutralized by a termbank export (``'=...``) is given back as it was. The DeepL and
+Google glossaries are written for the translation services, without that neutralizing:
+a term that is itself a formula ("=SUM(A1)") does not come back from them. Rows that
+repeat a source term are merged into one concept and rows without terms are skipped,
+with report lines. Options a format does not know are ignored.
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ def _read_rows(data: bytes, filename: str, encoding: str | None, delimiter: str 
     if hint:
         # Excel's "sep=;" first line names the delimiter; the rows start after it.
         delimiter, text, start = hint.group(1), text[hint.end():], 2
+        if not text.strip():
+            raise FormatError("no rows after the 'sep=' line", filename, 2)
     delim = delimiter or _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     rows: list[tuple[int, list[str]]] = []

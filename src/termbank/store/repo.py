@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import unicodedata
 from collections import defaultdict, deque
@@ -26,7 +25,7 @@ from ..config import AUTHOR_MAX
 from ..errors import ConflictError, FormatError, NotFound, UsageError
 from ..heap import bulk
 from ..model import Concept, Term, TMUnit, concept_as_dict, same_content  # noqa: F401 (same_content re-exported)
-from ..normalize import visible
+from ..normalize import control_character, visible
 from .models import GEO_MAX, ID_MAX, ConceptRow, HistoryRow, RevisionRow, TermRow, TMUnitRow, utcnow
 
 __all__ = [
@@ -86,17 +85,14 @@ def _concept_from_row(row: ConceptRow, terms: Iterable[Term] | None = None) -> C
     )
 
 
-# C0 controls but tab, line feed and carriage return (XML 1.0 has no way to write them), and DEL.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def check_fits(concept: Concept, *, stored: bool = False) -> None:
     """Refuse a term that shows no character, and a concept id or term ``geo`` longer than every database holds.
 
     SQLite would store long ones and PostgreSQL refuse them: checked here, the same on
     both. Each reader refuses an empty term with its line; a term of zero-width
     characters only (pasted from a web page) is caught here. A ``stored`` concept's id is
-    not checked: one a SQLite file took before the limit stays editable.
+    not checked, nor are its terms for control characters: one a SQLite file took before
+    these limits stays editable (``edit`` refuses such a term it adds itself).
     """
     if not stored and len(concept.id) > ID_MAX:
         raise FormatError(f"concept id {concept.id[:40]!r}… is {len(concept.id)} characters long; "
@@ -105,10 +101,10 @@ def check_fits(concept: Concept, *, stored: bool = False) -> None:
         if not visible(term.text):
             raise FormatError(f"concept {concept.id!r}: its {term.lang} term {term.text!r} shows no character "
                               "(spaces or zero-width characters only)")
-        bad = _CONTROL.search(term.text)
+        bad = None if stored else control_character(term.text)
         if bad:
             raise FormatError(f"concept {concept.id!r}: its {term.lang} term {term.text!r} holds the control "
-                              f"character U+{ord(bad.group()):04X}, which no TBX or TMX file can carry")
+                              f"character U+{ord(bad):04X}, which no TBX or TMX file can carry")
         if term.geo is not None and len(term.geo) > GEO_MAX:
             raise FormatError(f"concept {concept.id!r}: the geographical usage of {term.text[:40]!r} is "
                               f"{len(term.geo)} characters long; at most {GEO_MAX}")
