@@ -356,6 +356,21 @@ def test_edit_refuses_a_term_the_concept_already_has(cli):
     assert [t["lang"] for t in json.loads(cli("show", "drone", "--json").stdout)["terms"]] == ["en", "es", "es", "es-MX"]
 
 
+def test_edit_adds_a_second_term_as_admitted_and_finds_the_locale_named(cli):
+    assert cli("init", "--empty").exit_code == 0
+    assert cli("add", "--id", "uav", "--en", "unmanned aerial vehicle", "--es", "vehículo aéreo no tripulado",
+               "--term", "es-MX:shortForm:admitted:aeronave", "--term", "es-ES:shortForm:admitted:aeronave"
+               ).exit_code == 0
+    assert cli("edit", "uav", "--add-term", "es:dron", "--add-term", "en:abbreviation:preferred:UAV").exit_code == 0
+    assert cli("edit", "uav", "--set-status", "es-ES:aeronave=deprecated").exit_code == 0
+    terms = {(t["lang"], t["text"]): t["status"] for t in json.loads(cli("show", "uav", "--json").stdout)["terms"]}
+    assert terms[("es", "dron")] == "admitted" and terms[("en", "UAV")] == "preferred"
+    assert (terms[("es-ES", "aeronave")], terms[("es-MX", "aeronave")]) == ("deprecated", "admitted")
+    assert cli("edit", "uav", "--remove-term", "es-ES:aeronave").exit_code == 0
+    left = [(t["lang"], t["text"]) for t in json.loads(cli("show", "uav", "--json").stdout)["terms"]]
+    assert ("es-MX", "aeronave") in left and ("es-ES", "aeronave") not in left
+
+
 @pytest.mark.parametrize("args, message", [
     (["lookup", "X", "--limit", "abc"], "Invalid value for '--limit'"),
     (["lookup"], "Missing argument 'query'."),

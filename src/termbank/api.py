@@ -539,20 +539,28 @@ def show(store: Store, concept_id: str, *, with_history: bool = False) -> dict:
 
 
 def _find_term(concept: Concept, spec: str) -> int:
+    """Return the index of the term ``LANG:TEXT`` names: of that exact locale first, else of its language."""
     lang, _, text = spec.partition(":")
     if not text:
         raise UsageError(f"{spec!r}: expected LANG:TEXT")
-    for i, t in enumerate(concept.terms):
-        if t.base_lang == base_language(lang) and t.text == text.strip():
-            return i
+    same = [i for i, t in enumerate(concept.terms) if t.base_lang == base_language(lang) and t.text == text.strip()]
+    exact = [i for i in same if concept.terms[i].lang.lower() == lang.strip().lower()]
+    if exact or same:
+        return (exact or same)[0]
     raise NotFound(f"concept {concept.id!r} has no {lang} term {text.strip()!r}")
 
 
 def edit(store: Store, concept_id: str, *, category: str | None = None, subject: str | None = None,
          definition: str | None = None, note: str | None = None, source: str | None = None,
          add_terms: list[Term] = (), remove_terms: list[str] = (), set_status: list[str] = (),
-         set_match: list[str] = (), if_version: int | None = None, author: str | None = None) -> Concept:
-    """Change a concept and return the new version; refuse when ``if_version`` is stale."""
+         set_match: list[str] = (), if_version: int | None = None, author: str | None = None,
+         explicit_status: set[int] | None = None) -> Concept:
+    """Change a concept and return the new version; refuse when ``if_version`` is stale.
+
+    An added term whose index is not in ``explicit_status`` (None: all are) is admitted
+    when its language has a preferred term already, as ``add`` does: "dron" added beside
+    "vehículo aéreo no tripulado" does not become a second preferred Spanish term.
+    """
     from .store import repo
 
     if category is not None:
@@ -572,10 +580,13 @@ def edit(store: Store, concept_id: str, *, category: str | None = None, subject:
                 raise UsageError(f"{spec!r}: {field} must be one of {', '.join(allowed)}")
             i = _find_term(replace(concept, terms=tuple(terms)), target)
             terms[i] = replace(terms[i], **{field: value})
-        for t in add_terms:
+        for n, t in enumerate(add_terms):
             if any(o.text == t.text and o.lang.lower() == t.lang.lower() for o in terms):
                 raise UsageError(f"concept {concept_id!r} already has the {t.lang} term {t.text!r} "
                                  "(use --set-status or --set-match to change it)")
+            if explicit_status is not None and n not in explicit_status and t.status == "preferred" \
+                    and any(o.base_lang == t.base_lang and o.status == "preferred" for o in terms):
+                t = replace(t, status="admitted")
             terms.append(t)
         if not terms:
             raise UsageError(f"concept {concept_id!r} would have no terms left (use `termbank remove`)")

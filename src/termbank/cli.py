@@ -276,6 +276,11 @@ def lookup(
 TERM_HELP = "LANG:TEXT, LANG:TYPE:TEXT or LANG:TYPE:STATUS:TEXT (type: fullForm, abbreviation, acronym, shortForm, variant)."
 
 
+def _status_given(spec: str, term) -> bool:
+    """Whether a LANG:TYPE:STATUS:TEXT spec names the term's status (else the language's rule decides)."""
+    return spec.count(":") >= 3 and term.status != "preferred" or ":preferred:" in spec
+
+
 @app.command()
 def add(
     en: Annotated[list[str], typer.Option("--en", help="English term (repeatable; the first is preferred).")] = [],
@@ -295,7 +300,7 @@ def add(
         explicit = set()
         for spec in term:
             t = api.parse_term_spec(spec)
-            if spec.count(":") >= 3 and t.status != "preferred" or ":preferred:" in spec:
+            if _status_given(spec, t):
                 explicit.add(len(terms))
             terms.append(t)
         concept = api.add(open_db(create=True), terms, concept_id=concept_id, category=category,
@@ -365,10 +370,11 @@ def edit(
     """Change a concept: fields, terms, statuses, match rules."""
     try:
         new_terms = [api.parse_term_spec(s) for s in add_term]
+        explicit = {i for i, (spec, t) in enumerate(zip(add_term, new_terms)) if _status_given(spec, t)}
         concept = api.edit(open_db(), concept_id, category=category, subject=subject, definition=definition,
                            note=note, source=source, add_terms=new_terms, remove_terms=remove_term,
                            set_status=set_status, set_match=set_match, if_version=if_version,
-                           author=state.author)
+                           author=state.author, explicit_status=explicit)
     except TermbankError as e:
         fail(e)
     if as_json:
@@ -581,6 +587,10 @@ def copy_command(
                f"entries and {result['tm_units']} translation units\n  from {result['from']}\n  to   {result['to']}")
 
 
+# Formats of an extract candidate file: the termbase formats import reads back whole.
+_EXTRACT_FORMATS = ("csv", "tsv", "tbx", "json")
+
+
 @app.command()
 def extract(
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Articles (.txt, .md, .html), folders, or - for stdin.")],
@@ -596,9 +606,10 @@ def extract(
     from .formats import get_format
 
     try:
+        if fmt not in _EXTRACT_FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(_EXTRACT_FORMATS)}: a candidate file "
+                             "is imported back")
         writer = get_format(fmt)
-        if not writer.can_write():
-            raise UsageError(f"format {fmt!r} cannot be written")
         paths = list(iter_articles(files))
         warn_if_no_articles(files, paths)
         annot = api.annotator(open_db())
