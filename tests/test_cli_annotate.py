@@ -254,3 +254,23 @@ def test_a_capital_that_opens_a_sentence_is_not_asked_to_change(filled_cli, tmp_
     assert re.findall(r"use ([^;⟧]+)", shown) == ["general"], shown  # only the capital inside a sentence
     report = filled_cli("annotate", str(path), "--format", "html", "-q").stdout
     assert report.count("use: ") == 1
+
+
+def test_html_attributes_and_an_open_comment_are_not_text(filled_cli, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text('<p><a title="x > SEMAR y" href="#">la Secretaría de Marina</a> y 3 < 5 SEDENA</p>\n'
+                    "<!-- SEDENA, unfinished", encoding="utf-8")
+    (doc,) = _jsonl(filled_cli("annotate", str(page), "--format", "json").stdout)
+    text = page.read_text(encoding="utf-8")
+    assert [(m["text"], m["start"]) for m in doc["mentions"]] == [
+        ("Secretaría de Marina", text.index("Secretaría")), ("SEDENA", text.index("SEDENA</p>"))]
+
+
+def test_markdown_cells_stay_one_line_and_csv_names_standard_input(filled_cli, tmp_path):
+    article = tmp_path / "wrapped.en.txt"
+    article.write_bytes(b"They met U.S. Northern\r\nCommand and <b>SEMAR</b> staff.\r\n")
+    md = filled_cli("annotate", str(article), "--format", "md").stdout
+    row = next(line for line in md.splitlines() if "us-northcom" in line)
+    assert "\r" not in md and "U.S. Northern Command" in row
+    table = filled_cli("annotate", "-", "--format", "csv", input="The ROE were clear.\n").stdout
+    assert next(csv.reader(io.StringIO(table.splitlines()[1])))[0] == "-"

@@ -318,6 +318,10 @@ def test_concordance_both_directions_accents_case_and_highlight(cli):
     assert len(run_json(cli, "tm", "concordance", "the", "--limit", "1")) == 1
     human = cli("tm", "concordance", "Mexican Army")
     assert human.exit_code == 0 and "The [Mexican Army] trained" in human.stdout
+    # A phrase on both sides of a unit ("Armada", a name) lists the unit once.
+    run_json(cli, "tm", "add", "The Armada sailed.", "La Armada zarpó.")
+    both = run_json(cli, "tm", "concordance", "Armada", "--limit", "2")
+    assert len({h["id"] for h in both}) == len(both) == 2
 
 
 # -- align --------------------------------------------------------------------------------------

@@ -764,8 +764,11 @@ def tm_concordance(store: Store, phrase: str, *, from_lang: str | None = None, l
     for lang in [from_lang] if from_lang else list(memory.SIDES):
         index, _ = memory.open_index(store, lang)
         found.extend((int(i), lang) for i in index.find(phrase, limit=limit))
-    found.sort()
-    found = found[:limit]
+    # A unit whose both sides hold the phrase (a name, an acronym) is listed once.
+    first: dict[int, str] = {}
+    for unit_id, lang in sorted(found):
+        first.setdefault(unit_id, lang)
+    found = list(first.items())[:limit]
     with store.read() as session:
         units = {u.id: u for u in repo.get_units(session, [i for i, _ in found])}
     out = []

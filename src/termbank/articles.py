@@ -23,7 +23,10 @@ from .normalize import decode_named
 __all__ = ["Article", "decode_text", "read_article", "iter_articles", "mask_html", "ARTICLE_SUFFIXES"]
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-_HTML_SKIP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
+# Skipped in HTML: scripts and styles, comments (one left open runs to the end, as
+# browsers read it) and tags, whose quoted attribute values may hold ">".
+_HTML_SKIP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?(?:-->|\Z)|<[A-Za-z/!?](?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
+                        re.IGNORECASE | re.DOTALL)
 # Letters of Spanish and English text in the 0x80-0xFF range of Windows-1252.
 _CP1252_LETTERS = set("áéíóúüñÁÉÍÓÚÜÑàèìòùçÇ¿¡ºª«»–—‘’“”…€")
 

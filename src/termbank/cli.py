@@ -17,6 +17,7 @@ import typer
 
 from . import __version__, api
 from .errors import TermbankError, UsageError
+from .langs import validate_to
 from .store.db import BUSY_TIMEOUT_MS
 from .model import CATEGORIES
 
@@ -419,7 +420,11 @@ def annotate(
         fail(UsageError(f"--format must be one of {', '.join(FORMATS_ANNOTATE)}"))
     if jobs < 0:
         fail(UsageError("--jobs must be 0 (one per CPU) or more"))
+    if lang not in ("auto", "en", "es"):
+        fail(UsageError(f"--lang must be auto, en or es, not {lang!r}"))
     try:
+        if to is not None:
+            validate_to(to)  # once, before any file is read
         paths = list(iter_articles(files))
         warn_if_no_articles(files, paths)
         with cache.deferred_saves() as queued:

@@ -91,7 +91,14 @@ def render_text(doc: Document, *, colour: bool = False) -> str:
 
 
 def _md_escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("\n", " ")
+    """Return ``s`` as the text of a Markdown table cell: one line, markup shown as written.
+
+    >>> _md_escape("U.S. Northern\\r\\nCommand"), _md_escape("Secretaría</i> de *Marina* | A&B")
+    ('U.S. Northern Command', 'Secretaría&lt;/i&gt; de \\\\*Marina\\\\* \\\\| A&amp;B')
+    """
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = s.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    return " ".join(s.split())
 
 
 def render_markdown(doc: Document) -> str:
@@ -114,9 +121,15 @@ CSV_FIELDS = ("file", "lang", "start", "end", "text", "concept", "category", "ca
 
 
 def _cell(value) -> str:
-    """Neutralize spreadsheet formulas: a cell starting with = + - @ is prefixed with '."""
+    """Neutralize spreadsheet formulas: a cell starting with = + - @ is prefixed with '.
+
+    A lone "-" (standard input's name) is no formula.
+
+    >>> _cell("=SUM(A1)"), _cell("-"), _cell("-x")
+    ("'=SUM(A1)", '-', "'-x")
+    """
     s = str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") and s != "-" else s
 
 
 def render_csv(docs: Iterable[Document], *, header: bool = True) -> str:
