@@ -40,7 +40,9 @@ TOUR = [
      ["termbank check examples/border-conference.en.txt examples/border-conference.es.txt | head -24"]),
     ("extract", "Propose entries the termbase lacks.",
      ["termbank extract examples/border-conference.en.txt -o candidates.csv"]),
-    ("add, show, edit, remove", "Manage entries; every change is recorded with its author.",
+    ("add, show, edit, remove", "Manage entries; every change is recorded with its author. A term is a full form "
+     "unless `--term LANG:TYPE:TEXT` says otherwise, but one word in capitals (`--en ROE`) is an acronym, "
+     "matched in capitals only; a term added to a language that has a preferred one is admitted.",
      ['termbank --author ana add --id us-cfacc --category title --en "combined forces air component commander"'
       ' --term "en:acronym:CFACC" --es "comandante del componente aéreo de las fuerzas combinadas"'
       ' --note "Joint doctrine (JP 3-30)"',

@@ -356,6 +356,14 @@ def test_edit_refuses_a_term_the_concept_already_has(cli):
     assert [t["lang"] for t in json.loads(cli("show", "drone", "--json").stdout)["terms"]] == ["en", "es", "es", "es-MX"]
 
 
+def test_a_word_in_capitals_added_without_a_type_is_an_acronym(cli):
+    assert cli("init", "--empty").exit_code == 0
+    assert cli("add", "--id", "sam", "--en", "SAM", "--es", "misil tierra-aire").exit_code == 0
+    assert [t["type"] for t in json.loads(cli("show", "sam", "--json").stdout)["terms"]] == ["acronym", "fullForm"]
+    out = cli("annotate", "-", "--lang", "en", "--format", "json", input="Uncle Sam saw the SAM battery.\n").stdout
+    assert [m["text"] for m in json.loads(out)["mentions"]] == ["SAM"]
+
+
 def test_edit_adds_a_second_term_as_admitted_and_finds_the_locale_named(cli):
     assert cli("init", "--empty").exit_code == 0
     assert cli("add", "--id", "uav", "--en", "unmanned aerial vehicle", "--es", "vehículo aéreo no tripulado",

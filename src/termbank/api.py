@@ -429,6 +429,16 @@ def export_to(store: Store, out: BinaryIO, *, format: str = "tbx", category: str
 
 
 # -- editing ------------------------------------------------------------------------
+# One word of letters and digits, hyphens allowed: "ROE", "SEDENA", "MQ-9", "C4ISR".
+_ONE_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def _acronym_like(text: str) -> bool:
+    """Return whether ``text`` is one word in capitals (digits allowed), two characters or more."""
+    return len(text) >= 2 and _ONE_WORD.fullmatch(text) is not None and text.upper() == text \
+        and any(c.isalpha() for c in text)
+
+
 def parse_term_spec(spec: str) -> Term:
     """Return a Term from ``LANG:TEXT``, ``LANG:TYPE:TEXT`` or ``LANG:TYPE:STATUS:TEXT``.
 
@@ -436,13 +446,19 @@ def parse_term_spec(spec: str) -> Term:
     Term(lang='es-MX', text='Tte. Gral.', type='abbreviation', status='admitted', case_sensitive=None, match=None, part_of_speech=None, gender=None, number=None, geo=None, usage=None, source=None, context=None, note=None)
     >>> parse_term_spec("en:Lt. Gen.: retired").text
     'Lt. Gen.: retired'
+
+    A word in capitals given without a type is an acronym, matched in capitals only:
+    "ROE" is not the "roe" of fish, nor "SAM" the Sam of "Uncle Sam".
+
+    >>> parse_term_spec("en:ROE").type, parse_term_spec("en:fullForm:ROE").type, parse_term_spec("en:NATO base").type
+    ('acronym', 'fullForm', 'fullForm')
     """
     parts = spec.split(":")
     if len(parts) < 2 or not parts[0].strip():
         raise UsageError(f"term {spec!r}: expected LANG:TEXT, LANG:TYPE:TEXT or LANG:TYPE:STATUS:TEXT")
     lang = validate_tag(parts[0])
     rest = parts[1:]
-    ttype, status = "fullForm", None
+    ttype, status = None, None
     if len(rest) >= 2 and rest[0] in TERM_TYPES:
         ttype, rest = rest[0], rest[1:]
         if len(rest) >= 2 and rest[0] in STATUSES:
@@ -454,6 +470,8 @@ def parse_term_spec(spec: str) -> Term:
     if bad:
         raise UsageError(f"term {spec!r} holds the control character U+{ord(bad):04X}, which no TBX or TMX "
                          "file can carry")
+    if ttype is None:
+        ttype = "acronym" if _acronym_like(text) else "fullForm"
     return Term(lang=lang, text=unicodedata.normalize("NFC", text), type=ttype, status=status or "preferred")
 
 

@@ -149,7 +149,10 @@ def read_article(path: str, encoding: str | None = None) -> Article:
 
 
 def iter_articles(paths: list[str]) -> Iterator[str]:
-    """Yield the article paths named: files as given, folders searched recursively, ``-`` as is."""
+    """Yield the article paths named: files as given, folders searched recursively, ``-`` as is.
+
+    In a folder, hidden files and folders (".git", a Mac's "._article.txt") are left out.
+    """
     for raw in paths:
         if raw == "-":
             yield raw
@@ -157,7 +160,8 @@ def iter_articles(paths: list[str]) -> Iterator[str]:
         p = Path(raw)
         try:
             if p.is_dir():
-                found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in ARTICLE_SUFFIXES)
+                found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in ARTICLE_SUFFIXES
+                               and not any(part.startswith(".") for part in q.relative_to(p).parts))
             elif p.exists():
                 found = None
             else:
