@@ -584,6 +584,11 @@ def test_a_control_character_in_a_term_is_refused_before_anything_is_written(fil
     assert filled_cli("edit", "us-army", "--note", "checked").exit_code == 0
     added = filled_cli("edit", "us-army", "--add-term", "en:bad\x02term")
     assert added.exit_code == 2 and "U+0002" in added.stderr
+    noted = filled_cli("edit", "us-army", "--note", "page\x0cbreak")
+    assert noted.exit_code == 2 and "--note" in noted.stderr and "U+000C" in noted.stderr
+    path.write_text('id,definition,term:en,term:es\nc3,"vertical\x0btab",ok,bien\n', encoding="utf-8")
+    imported = filled_cli("import", str(path))
+    assert imported.exit_code == 3 and "definition" in imported.stderr
 
 
 def test_a_memory_comes_back_with_its_tuids_change_dates_and_repeated_props(cli, tmp_path):

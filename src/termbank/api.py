@@ -516,6 +516,7 @@ def add(store: Store, terms: list[Term], *, concept_id: str | None = None, categ
     from .store.models import ID_MAX
 
     _check_category(category)
+    _check_fields(subject=subject, definition=definition, note=note, source=source)
     if not terms:
         raise UsageError("a concept needs at least one term (--en, --es or --term)")
     if concept_id is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", concept_id):
@@ -534,6 +535,15 @@ def add(store: Store, terms: list[Term], *, concept_id: str | None = None, categ
         return repo.add_concept(session, concept, who)
 
     return _from_the_command_line(store, work)
+
+
+def _check_fields(**fields: str | None) -> None:
+    """Refuse a concept field given with a control character no TBX or TMX file can carry."""
+    for name, value in fields.items():
+        bad = control_character(value) if value else None
+        if bad:
+            raise UsageError(f"--{name} holds the control character U+{ord(bad):04X}, which no TBX or TMX file "
+                             "can carry")
 
 
 def _from_the_command_line(store: Store, work):
@@ -583,6 +593,7 @@ def edit(store: Store, concept_id: str, *, category: str | None = None, subject:
 
     if category is not None:
         _check_category(category)
+    _check_fields(subject=subject, definition=definition, note=note, source=source)
     who = current_author(author)
 
     def work(session):

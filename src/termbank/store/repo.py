@@ -97,6 +97,11 @@ def check_fits(concept: Concept, *, stored: bool = False) -> None:
     if not stored and len(concept.id) > ID_MAX:
         raise FormatError(f"concept id {concept.id[:40]!r}… is {len(concept.id)} characters long; "
                           f"at most {ID_MAX}")
+    for name in () if stored else ("subject", "definition", "note", "source"):
+        bad = control_character(getattr(concept, name) or "")
+        if bad:
+            raise FormatError(f"concept {concept.id!r}: its {name} holds the control character U+{ord(bad):04X}, "
+                              "which no TBX or TMX file can carry")
     for term in concept.terms:
         if not visible(term.text):
             raise FormatError(f"concept {concept.id!r}: its {term.lang} term {term.text!r} shows no character "
