@@ -83,3 +83,10 @@ def test_an_acronym_is_counted_wherever_it_is_written():
             "AFIC lo cerró; la AFICION no cuenta. La Agencia Federal de Investigación Criminal (AFIC) volvió.")
     (cand,) = extract_candidates(annot, [annot.annotate(text, file="d.txt")])
     assert (cand.text, cand.count, cand.full_form) == ("AFIC", 4, "Agencia Federal de Investigación Criminal")
+
+
+def test_a_person_named_again_without_the_rank_is_one_candidate():
+    annotator = _annotator()
+    doc = annotator.annotate("Col. Maria Gonzalez arrived in Bogota. Later, Maria Gonzalez added a word.", lang="en")
+    found = [(c.kind, c.text, c.count, c.category) for c in extract_candidates(annotator, [doc])]
+    assert found == [("person", "Maria Gonzalez", 2, "person")]

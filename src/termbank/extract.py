@@ -155,6 +155,15 @@ def extract_candidates(annotator: Annotator, docs: Iterable[Document], *, min_co
             if is_covered(s, s + len(name)) or _known(annotator, name, lang):
                 continue
             offer(name, "person", lang, doc.file, _context(text, mention.start, s + len(name)), category="person")
+    # A name that is also a person named after a rank ("Col. Maria Gonzalez ... Maria
+    # Gonzalez said") is that person, with every use counted.
+    persons = {(c.lang, c.text): c for c in found.values() if c.kind == "person"}
+    for key, c in list(found.items()):
+        person = persons.get((c.lang, c.text)) if c.kind == "name" else None
+        if person is not None:
+            person.count = max(person.count, c.count)  # the name counted the rank's mention too
+            person.files |= c.files
+            del found[key]
     out = [c for c in found.values() if c.kind != "name" or c.count >= min_count]
     # A name that is only the full form of an acronym candidate is reported once.
     fulls = {c.full_form for c in out if c.full_form}
