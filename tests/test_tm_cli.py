@@ -292,6 +292,9 @@ def test_short_segments_are_stored_and_found_the_right_way_round(cli):
     run_json(cli, "tm", "add", "The fever rose.", "La fiebre subió.")
     hits = run_json(cli, "tm", "search", "fiebre", "--min-score", "30")
     assert [(h["source"], h["source_lang"]) for h in hits] == [("La fiebre subió.", "es")]
+    # --to names the target's language, so the other text is the source.
+    unit = run_json(cli, "tm", "add", "Pulse Intro", "Press Enter", "--to", "en")
+    assert (unit["source_lang"], unit["target_lang"]) == ("es", "en")
 
 
 # -- concordance ------------------------------------------------------------------------------

@@ -699,7 +699,10 @@ def tm_add(store: Store, source: str, target: str, *, from_lang: str | None = No
     source, target = unicodedata.normalize("NFC", source).strip(), unicodedata.normalize("NFC", target).strip()
     if not (visible(source) and visible(target)):
         raise UsageError("a translation unit needs a source text and a target text")
-    src = _pair_lang(from_lang, source, target)
+    if from_lang in (None, "auto") and to is not None and base_language(to) in ("en", "es"):
+        src = _other_lang(base_language(to))  # "--to en": the source is the Spanish text
+    else:
+        src = _pair_lang(from_lang, source, target)
     other = _other_lang(src)
     tgt = other
     if to is not None:
