@@ -194,8 +194,6 @@ def _inside_another_name(c: _Candidate, text: str) -> bool:
     ...  for t in ("In January Army officials", "WASHINGTON\\nArmy officials", "Pentagon Tells Army To Cut Costs")]
     [False, False, False]
     """
-    if _headline(text, c.start, c.end):
-        return False
     if c.term.base_lang == "en":
         m = _WORD_BEFORE.search(text[max(0, c.start - 60):c.start])
         if m is None:
@@ -211,7 +209,9 @@ def _inside_another_name(c: _Candidate, text: str) -> bool:
         if m is None or not m.group(1)[:1].isupper() or m.group(1) in _opening_words("es"):
             return False
         word = m.group(1)
-    return _bare_word(word) not in {_bare_word(w) for t in c.concept.terms for w in t.text.split()}
+    if _bare_word(word) in {_bare_word(w) for t in c.concept.terms for w in t.text.split()}:
+        return False
+    return not _headline(text, c.start, c.end)  # last: it reads the whole line
 
 
 def _headline(text: str, start: int, end: int) -> bool:
