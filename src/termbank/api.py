@@ -182,7 +182,9 @@ def hit_as_dict(hit, to: str | None = None) -> dict:
     if to and base_language(to) == base_language(hit.term.lang):
         target_lang = _other_lang(hit.term.lang)
         to = None
-    best = concept.preferred(target_lang, to, like=hit.term)
+    # SPEC: the preferred term; for a locale asked for, the locale's term of the query's
+    # role ("mayor" for "major", "Myr." for "Maj." with --to es-MX).
+    best = concept.preferred(target_lang, to, like=hit.term if to else None)
     translations = [
         {"text": t.text, "lang": t.lang, "status": t.status, "type": t.type}
         for t in concept.terms

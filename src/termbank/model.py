@@ -174,7 +174,8 @@ class Concept:
             # another region's term ("VANT", es-MX, for es-ES) only when nothing else is left.
             fit = locale_distance(t.lang, locale)
             return (t.status == "deprecated", fit == 3, role is not None and (t.type in abbr) != role,
-                    fit, status_rank.get(t.status, 1), type_rank.get(t.type, 5))
+                    fit, like is not None and t.type != like.type, status_rank.get(t.status, 1),
+                    type_rank.get(t.type, 5))
 
         return min(candidates, key=key)
 
