@@ -428,6 +428,9 @@ def test_a_bare_service_name_beside_a_word_of_its_own_concept_is_kept():
     got = found(shipped(), "la Marina de EE. UU., la Fuerza Aérea de México y el Ejército y Fuerza Aérea "
                            "Mexicanos", "es")
     assert [c for _, c, _ in got] == ["us-navy", "mx-fam", "mx-ejercito-fam"]
+    # "EU" (Mexican press) is a term of the country the name has: the U.S. Coast Guard.
+    got = found(shipped(), "un oficial de la Guardia Costera de EU habló", "es")
+    assert [(t, c) for t, c, _ in got] == [("Guardia Costera", "us-coast-guard"), ("EU", "geo-united-states")]
 
 
 def test_a_term_left_in_the_other_language_has_this_languages_form_as_canonical():

@@ -16,7 +16,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -28,7 +28,7 @@ from .langs import base_language, locale_distance
 from .match import LISTED_KINDS, SPACED_KINDS, TermIndex, tight_text
 from .model import Concept, Term
 from .morph import inflections
-from .normalize import fold_case, fold_with_offsets, normalize_space, strip_accents
+from .normalize import fold, fold_case, fold_with_offsets, normalize_space, strip_accents
 from .segment import _rules_data
 
 __all__ = ["Mention", "Document", "Annotator", "detect_language", "spanish_lean", "as_read", "FLAGS"]
@@ -161,7 +161,7 @@ def _starts_clause(after: str, lang: str) -> bool:
     return w in _CLAUSE_WORDS.get(lang, ()) or w.endswith(_CLAUSE_ENDINGS.get(lang, ()))
 
 
-def _inside_another_name(c: _Candidate, text: str) -> bool:
+def _inside_another_name(c: _Candidate, text: str, names: Callable[[str], Iterable[str]] | None = None) -> bool:
     """Return whether a bare capitalized name ("Army", "Ejército") is a word of a longer one.
 
     The glossary enters the bare names of the forces for one country (the U.S. in English,
@@ -172,7 +172,9 @@ def _inside_another_name(c: _Candidate, text: str) -> bool:
     the Spanish one after it ("Ejército Peruano", "Armada Nacional de Colombia", "Guardia
     Civil", "Ejército de Tierra"). That name is another body, not the glossary's concept,
     unless the word beside it is one of the concept's own ("U.S. Marines": "U.S. Marine
-    Corps" is listed).
+    Corps" is listed), or ``names(word)`` (the texts of the concepts the word is a term
+    of) gives one written inside the concept's terms: "la Guardia Costera de EU", as "EU"
+    is a term of the United States, written in "Guardia Costera de Estados Unidos".
 
     >>> from termbank.model import Concept, Term
     >>> def cand(text, start, end, lang):
@@ -211,6 +213,10 @@ def _inside_another_name(c: _Candidate, text: str) -> bool:
         word = m.group(1)
     if _bare_word(word) in {_bare_word(w) for t in c.concept.terms for w in t.text.split()}:
         return False
+    if names is not None:
+        own = [f" {t.text} " for t in c.concept.terms]
+        if any(f" {name} " in term for name in names(word) if len(name) > 1 for term in own):
+            return False
     return not _headline(text, c.start, c.end)  # last: it reads the whole line
 
 
@@ -805,7 +811,7 @@ class Annotator:
             for c in sorted(by_span[span], key=lambda c: c.score):
                 if c.rule == "title" and not self._works_as_title(c, text, doc_lang, titled):
                     continue
-                if c.rule == "capitalized" and _inside_another_name(c, text):
+                if c.rule == "capitalized" and _inside_another_name(c, text, self._names):
                     continue
                 best = c
                 break
@@ -816,6 +822,12 @@ class Annotator:
             chosen.append(best)
             taken_end = span[1]
         return chosen
+
+    def _names(self, word: str) -> list[str]:
+        """Return the texts of every term of the concepts ``word`` is written as a term of."""
+        concepts = self.index.concepts
+        found = self.index.entries.get(fold(word), ())
+        return [t.text for cid in {e.concept_id for e in found} for t in concepts[cid].terms]
 
     def _works_as_title(self, c: _Candidate, text: str, doc_lang: str, titled: set[str]) -> bool:
         """Return True when a rank or title word is used as one (see glossaries/README.md)."""
