@@ -397,6 +397,25 @@ def test_usage_errors_of_the_console_script_are_one_line(args, message):
     assert "--help`)" in lines[0]
 
 
+def test_an_argument_that_is_not_utf8_is_one_line_but_a_file_name_may_be(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = [sys.executable, "-c", "from termbank.cli import main; main()"]
+    db = f"sqlite:///{tmp_path / 'tb.db'}"
+    bad = subprocess.run([*script, "--db", db, "add", "--en", os.fsdecode(b"bad\x85term"), "--es", "malo"],
+                         capture_output=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count(b"\n") == 1 and b"not UTF-8 text" in bad.stderr
+    assert not (tmp_path / "tb.db").exists()
+    article = tmp_path / os.fsdecode(b"art\xe9.en.txt")
+    article.write_text("The Navy sailed.\n", encoding="utf-8")
+    assert subprocess.run([*script, "--db", db, "init"], capture_output=True, timeout=120).returncode == 0
+    done = subprocess.run([*script, "--db", db, "annotate", str(article), "--format", "json", "-q"],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0 and b'"Navy"' in done.stdout, done.stderr
+
+
 def test_the_console_script_alone_shows_its_help():
     import subprocess
     import sys

@@ -10,6 +10,7 @@ gives (2 usage, 3 bad input, 4 database). Anything else is a bug and keeps its t
 # at each start, and evaluating them from strings took 15 ms of a warm lookup (issue 8).
 import gc
 import json
+import os
 import sys
 from typing import Annotated, Optional
 
@@ -940,6 +941,13 @@ def main() -> None:
     Click's own errors (an unknown option, a value of the wrong type) are printed as one
     line too, as SPEC asks of every error, with a pointer to the command's help.
     """
+    for arg in sys.argv[1:]:
+        # Bytes that are not UTF-8 reach Python as lone surrogates: fine in a file name,
+        # but text (a term, a query) could not be stored or printed.
+        if any("\ud800" <= ch <= "\udfff" for ch in arg) and not os.path.lexists(arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            typer.echo(f"termbank: error: argument {shown!r} is not UTF-8 text", err=True)
+            sys.exit(UsageError.exit_code)
     try:
         code = app(standalone_mode=False)
     except typer.TyperException as e:  # click's errors: usage, bad parameter, file
