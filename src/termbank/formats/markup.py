@@ -140,7 +140,7 @@ def _other_lang(lang: str) -> str:
 
 
 # -- Markdown ----------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")  # "&": "&amp;" in a term is not an entity
 
 
 def md_escape(text: str) -> str:
@@ -148,6 +148,8 @@ def md_escape(text: str) -> str:
 
     >>> md_escape("*general de división* [MX]")
     '\\\\*general de división\\\\* \\\\[MX\\\\]'
+    >>> md_escape("R&amp;D")
+    'R\\\\&amp;D'
     """
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
