@@ -568,8 +568,9 @@ def test_concept_dates_in_a_file_are_kept_on_import(filled_cli, tmp_path, fmt):
         assert (shown["created_at"][:19], shown["updated_at"][:19]) == ("2020-05-01T10:00:00", "2021-02-03T04:05:06")
 
 
-def test_a_control_character_in_a_term_is_refused_before_anything_is_written(filled_cli, tmp_path, db_url):
+def test_a_control_character_in_a_term_is_refused_before_anything_is_written(filled_cli, tmp_path):
     # No TBX or TMX file can carry U+0001: the export dropped it silently.
+    db_url = filled_cli.url
     before = snapshot(db_url)
     added = filled_cli("add", "--id", "ctl", "--en", "bad\x01term", "--es", "malo")
     assert added.exit_code == 2 and "U+0001" in added.stderr
