@@ -5,7 +5,7 @@ from __future__ import annotations
 import doctest
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from termbank import morph
@@ -215,5 +215,19 @@ _WORDS = sorted(morph._ES_STOP | morph._EN_STOP) + [
 def test_inflections_equal_those_of_the_whole_term(words, seps, pad, lang, kinds):
     """inflections() inflects only the words before the first stop word (or the English head): same forms."""
     text = pad + "".join((seps[i] if i else "") + w for i, w in enumerate(words)) + pad
+    # English abbreviated titles have a rule of their own (test_english_abbreviated_titles).
+    assume(not (morph._base(lang) == "en" and morph.is_title_abbreviation(text)))
     whole = morph._head_inflections(text.strip(), morph._base(lang), morph.KINDS if kinds is None else kinds)
     assert inflections(text, lang, kinds) == list(whole)
+
+
+@pytest.mark.parametrize("term, plural", [
+    ("Gen.", "Gens."), ("Lt. Col.", "Lt. Cols."), ("Sgt. Maj.", "Sgts. Maj."), ("Brig. Gen.", "Brig. Gens."),
+    ("U.S.", None), ("Sgt. 1st Class", None), ("LtGen", None),
+])
+def test_english_abbreviated_titles(term, plural):
+    # AP style: "Gens. Smith and Jones"; other abbreviations never inflect.
+    assert morph.is_title_abbreviation(term) == (plural is not None)
+    if plural:
+        assert inflections(term, "en") == [(plural, "plural")]
+        assert inflections(term, "en", ("feminine",)) == []
