@@ -1203,7 +1203,7 @@ def _term_findings(src_doc, tgt_doc, tb: _Termbase, pos: _PositionMap, source: s
             got = fold(target[t.start:t.end])
             if s.category in _POSTS and t.category in _POSTS and s.concept not in t.concepts \
                     and t.concept not in s.concepts:
-                if t.concept in _GENERIC_TITLES and any(f"{got} " in f"{f} " or f" {got}" in f" {f}" for f in forms):
+                if t.concept in _GENERIC_TITLES and any(_contains(f, got) for f in forms):
                     near.append((abs(t.start - pos(s.start)), t.start, t))  # "el general" for a brigadier general
                 else:
                     wrong.append((abs(t.start - pos(s.start)), t.start, t))
