@@ -406,6 +406,12 @@ def test_a_bare_service_name_inside_another_countrys_name_is_not_a_mention():
     assert [(t, c) for t, c, _ in es] == [("Ejército", "mx-ejercito"), ("Marina", "mx-semar")]
 
 
+def test_a_bare_service_name_with_another_countrys_adjective_is_not_a_mention():
+    got = found(shipped(), "El Ejército colombiano, la Armada chilena y la Fuerza Aérea peruana se reunieron con "
+                           "la Marina mexicana. El Ejército desplegó tropas.", "es")
+    assert [(t, c) for t, c, _ in got if c.startswith("mx-")] == [("Marina", "mx-semar"), ("Ejército", "mx-ejercito")]
+
+
 def test_a_bare_service_name_after_a_heading_a_date_or_in_a_headline_is_kept():
     for text, lang, want in [
         ("WASHINGTON\nArmy officials said the plan is ready.", "en", "us-army"),

@@ -188,6 +188,13 @@ def _inside_another_name(c: _Candidate, text: str, names: Callable[[str], Iterab
     ...  for t in ("el Ejército Peruano", "el Ejército de Tierra", "el Ejército y la Marina", "el Ejército. La")]
     [True, True, False, False]
 
+    A Spanish adjective of nationality after the name says whose service it is
+    (data/demonyms.toml): "el Ejército salvadoreño" is El Salvador's.
+
+    >>> [_inside_another_name(cand(t, 3, 11, "es"), t)
+    ...  for t in ("el Ejército salvadoreño.", "el Ejército desplegó tropas", "el Ejército en la frontera")]
+    [True, False, False]
+
     Not in a line written in title case or capitals (a headline), nor beside a word
     that a capital does not make a name: a sentence's first word ("The"), a month or
     a day ("In January Army officials"), a dateline ("WASHINGTON").
@@ -208,6 +215,11 @@ def _inside_another_name(c: _Candidate, text: str, names: Callable[[str], Iterab
             return False
     else:
         m = _NAME_GOES_ON.match(text, c.end)
+        if m is not None and m.group(1)[:1].islower() and not m.group(0).lstrip()[:2].lower() == "de":
+            # "el Ejército salvadoreño": another country's service, unless the concept is
+            # that country's ("la Marina mexicana": mx-semar's subject names Mexico).
+            country = _demonyms().get(m.group(1).rstrip("."))
+            return country is not None and not _of_country(c.concept, country)
         if m is None or not m.group(1)[:1].isupper() or m.group(1) in _opening_words("es"):
             return False
         word = m.group(1)
@@ -237,6 +249,34 @@ def _headline(text: str, start: int, end: int) -> bool:
         return False
     words = [w for w in _WORD.findall(line) if len(w) >= 4]
     return len(words) >= 3 and all(w[:1].isupper() for w in words)
+
+
+@lru_cache(maxsize=None)
+def _demonyms() -> dict[str, str]:
+    """Spanish adjectives of nationality, every form ("chileno", "chilenas"), to their ISO 3166 code."""
+    import tomllib
+    from importlib import resources
+
+    from .morph import inflect_word
+
+    data = tomllib.loads(resources.files("termbank.data").joinpath("demonyms.toml").read_text("utf-8"))
+    return {form: code for word, code in data["es"].items()
+            for form in (word, *(inflect_word(word, "es", k) for k in ("plural", "feminine", "feminine-plural")))}
+
+
+def _of_country(concept: Concept, code: str) -> bool:
+    """Return whether the concept's subject or terms name the country (its English or Spanish name)."""
+    names = _country_names(code)
+    said = " ".join([concept.subject or "", *(t.text for t in concept.terms)])
+    return any(name in said for name in names)
+
+
+@lru_cache(maxsize=None)
+def _country_names(code: str) -> tuple[str, ...]:
+    """The country's names in English and Spanish (babel's CLDR data): "Mexico", "México"."""
+    from babel import Locale
+
+    return tuple({Locale(lang).territories.get(code, code) for lang in ("en", "es")})
 
 
 @lru_cache(maxsize=None)
