@@ -254,13 +254,10 @@ def _headline(text: str, start: int, end: int) -> bool:
 @lru_cache(maxsize=None)
 def _demonyms() -> dict[str, str]:
     """Spanish adjectives of nationality, every form ("chileno", "chilenas"), to their ISO 3166 code."""
-    import tomllib
-    from importlib import resources
-
+    from .data import load
     from .morph import inflect_word
 
-    data = tomllib.loads(resources.files("termbank.data").joinpath("demonyms.toml").read_text("utf-8"))
-    return {form: code for word, code in data["es"].items()
+    return {form: code for word, code in load("demonyms.toml")["es"].items()
             for form in (word, *(inflect_word(word, "es", k) for k in ("plural", "feminine", "feminine-plural")))}
 
 

@@ -678,7 +678,7 @@ def _pair_lang(value: str | None, source: str, target: str) -> str:
     lean, other = spanish_lean(source), spanish_lean(target)
     if lean != other:
         return "es" if lean > other else "en"
-    return _tm_lang(None, source)
+    return "es" if lean > 0 else "en"  # detect_language(source), from the lean just computed
 
 
 def _oriented(unit, lang: str) -> tuple[str, str, str, str]:
@@ -752,7 +752,7 @@ def tm_search(store: Store, text: str, *, from_lang: str | None = None, min_scor
         # A short query may read as either language ("fiebre", "press OK"): then both
         # sides are searched, best first.
         lean = spanish_lean(text)
-        langs = [_tm_lang(None, text)] if abs(lean) >= 1 else ["en", "es"]
+        langs = [("es" if lean > 0 else "en")] if abs(lean) >= 1 else ["en", "es"]
     else:
         langs = [_tm_lang(from_lang, text)]
     found = []
@@ -837,7 +837,8 @@ def tm_align(store: Store, en_file: str, es_file: str, *, dry_run: bool = False,
     """
     from . import memory
     from .align import align
-    from .articles import read_article
+    from .annotate import detect_language
+    from .articles import mask_html, read_article
     from .model import TMUnit
     from .segment import paragraph_numbers
     from .store import repo
@@ -846,11 +847,6 @@ def tm_align(store: Store, en_file: str, es_file: str, *, dry_run: bool = False,
         raise UsageError("--min-confidence must be between 0 and 1")
     en_article = read_article(en_file, encoding)
     es_article = read_article(es_file, encoding)
-    from .annotate import detect_language
-    from .normalize import visible
-
-    from .articles import mask_html
-
     for name, article in ((en_file, en_article), (es_file, es_article)):
         if not visible(mask_html(article.text) if article.is_html else article.text):
             raise FormatError("the file is empty; nothing to align", str(name))

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["fold", "fold_case", "strip_accents", "normalize_space", "visible", "Folded", "fold_with_offsets",
-           "decode_named", "control_character"]
+           "decode_named", "control_character", "XML_INVALID"]
 
 # Ranges folded ahead of time (Latin, IPA, combining marks, Greek, Cyrillic, general
 # punctuation, letterlike symbols, ligatures, full-width forms); any other character is
@@ -502,8 +502,12 @@ def decode_named(data: bytes, encoding: str) -> str:
 _CP1252_HOLES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
-# C0 controls but tab, line feed and carriage return (XML 1.0 has no way to write them), and DEL.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What XML 1.0 cannot hold: C0 controls but tab, line feed and carriage return, and the
+# noncharacters U+FFFE, U+FFFF. The TBX and TMX writers drop them (formats.base.xml_safe).
+_NOT_IN_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+XML_INVALID = re.compile(f"[{_NOT_IN_XML}]")
+# Refused in a term or a concept's text: those, and DEL.
+_CONTROL = re.compile(f"[{_NOT_IN_XML}\x7f]")
 
 
 def control_character(text: str) -> str | None:

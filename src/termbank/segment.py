@@ -12,13 +12,12 @@ Paragraph breaks (blank lines) always end a sentence.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
 
+from .data import load as load_data
 from .langs import base_language
 
 __all__ = [
@@ -66,8 +65,7 @@ class RuleSet:
 
 @lru_cache(maxsize=1)
 def _rules_data() -> dict:
-    text = resources.files("termbank.data").joinpath("segment_rules.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    return load_data("segment_rules.toml")
 
 
 def _variants(abbr: str) -> list[str]:

@@ -24,7 +24,7 @@ from lxml import etree
 
 from ..errors import FormatError
 from ..langs import normalize_tag
-from ..normalize import decode_named
+from ..normalize import XML_INVALID, decode_named
 from ..model import Concept, Term, TMUnit
 
 __all__ = [
@@ -524,16 +524,13 @@ def _doctype_line(data: bytes) -> int | None:
     return text.count("\n", 0, pos) + 1 if pos >= 0 else None
 
 
-_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 def xml_safe(text: str) -> str:
     """Return ``text`` without the control characters XML 1.0 cannot hold.
 
     >>> xml_safe("a\\x01b\\tc")
     'ab\\tc'
     """
-    return _INVALID_XML_CHARS.sub("", text)
+    return XML_INVALID.sub("", text)
 
 
 def collapse(text: str | None) -> str:
